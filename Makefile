@@ -1,0 +1,88 @@
+# cbexec: run a command under a circuit breaker kept in SQLite.
+.POSIX:
+.SUFFIXES:
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARN = -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 inih)
+DEPLIBS := $(shell $(PKG_CONFIG) --libs sqlite3 inih)
+
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+SRC = $(wildcard src/*.c)
+OBJ = $(SRC:.c=.o)
+# Modules with no I/O, linked into the unit tests and fuzz targets.
+PURE = src/breaker.o src/window.o src/parse.o src/options.o
+UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
+FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+all: cbexec
+
+cbexec: $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(DEPLIBS) $(LDLIBS)
+
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c $(PURE) tests/unit/tap.h
+	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< $(PURE) -lm $(LDLIBS)
+
+test: cbexec $(UNIT)
+	tests/run $(UNIT)
+
+# libFuzzer targets; FUZZTIME seconds each.
+FUZZTIME ?= 30
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE:.o=.c) src/config.c
+	clang -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc $(DEPCFLAGS) \
+		-o $@ $< $(PURE:.o=.c) -lm $(DEPLIBS)
+
+fuzz: $(FUZZ)
+	tests/fuzz/run $(FUZZTIME) $(FUZZ)
+
+bench: cbexec
+	bench/run
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+
+install: cbexec
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	cp -f cbexec $(DESTDIR)$(BINDIR)/cbexec
+	chmod 755 $(DESTDIR)$(BINDIR)/cbexec
+	cp -f man/cbexec.1 $(DESTDIR)$(MANDIR)/man1/cbexec.1
+	cp -f man/cbexec.conf.5 $(DESTDIR)$(MANDIR)/man5/cbexec.conf.5
+	cp -f completions/cbexec.bash $(DESTDIR)$(BASHCOMPDIR)/cbexec
+	cp -f completions/_cbexec $(DESTDIR)$(ZSHCOMPDIR)/_cbexec
+	cp -f completions/cbexec.fish $(DESTDIR)$(FISHCOMPDIR)/cbexec.fish
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/cbexec.1 $(DESTDIR)$(MANDIR)/man5/cbexec.conf.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/cbexec $(DESTDIR)$(ZSHCOMPDIR)/_cbexec \
+		$(DESTDIR)$(FISHCOMPDIR)/cbexec.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cbexec $(DESTDIR)$(MANDIR)/man1/cbexec.1 \
+		$(DESTDIR)$(MANDIR)/man5/cbexec.conf.5 $(DESTDIR)$(BASHCOMPDIR)/cbexec \
+		$(DESTDIR)$(ZSHCOMPDIR)/_cbexec $(DESTDIR)$(FISHCOMPDIR)/cbexec.fish
+
+clean:
+	rm -f cbexec src/*.o src/*.d $(UNIT) $(FUZZ) tests/fuzz/*.d
+
+.PHONY: all test fuzz bench format install uninstall clean
+
+-include $(SRC:.c=.d)

@@ -1,0 +1,331 @@
+/* The circuit breaker state machine: pure, no I/O, time passed in. */
+#include <stdio.h>
+#include <string.h>
+
+#include "breaker.h"
+
+/*
+ * Invariants this module keeps:
+ *
+ * 1. Every state change goes through change_state(), which bumps the
+ *    generation, clears the window and the probe-success count, and stamps
+ *    state_changed_at.
+ * 2. An outcome of a call admitted in an older generation, or admitted only
+ *    because of bypass, changes the totals and nothing else: a slow success
+ *    that started before the trip never closes an open breaker.
+ * 3. Only breaker_admit() moves OPEN to HALF_OPEN, and the call that moves it
+ *    takes the first probe slot in the same event, so the store's one
+ *    transaction covers both and no stampede of probes gets through.
+ * 4. At most half_open_max_calls probes of the current generation are
+ *    admitted at once; the store counts live probe leases into
+ *    probes_inflight before each event.
+ * 5. A breaker tripped by hand without a duration admits nothing until
+ *    reset; a bypassed breaker admits everything the concurrency cap allows.
+ * 6. Time only moves forward for the machine: a clock that went backwards
+ *    never makes a recovery timeout elapse early, and a retry time further
+ *    away than the longest open period is pulled back to one period from now.
+ * 7. The open period grows by the backoff factor only when a probe fails,
+ *    is capped by max_recovery_timeout, and returns to recovery_timeout when
+ *    the breaker opens from closed.
+ */
+
+static const char *const state_names[] = { "closed", "open", "half_open" };
+
+const char *breaker_state_name(enum breaker_state_kind k)
+{
+	return (unsigned)k < 3 ? state_names[k] : "unknown";
+}
+
+void breaker_settings_init(struct breaker_settings *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->failure_threshold = 5;
+	set->recovery_timeout_ms = 30 * 1000;
+	set->success_threshold = 1;
+	set->half_open_max_calls = 1;
+	set->min_calls = 10;
+	set->backoff = 1.0;
+	set->max_recovery_timeout_ms = 3600 * 1000;
+}
+
+void breaker_state_init(struct breaker_state *st, const struct breaker_settings *set,
+			int64_t now_ms)
+{
+	memset(st, 0, sizeof(*st));
+	st->state = BREAKER_CLOSED;
+	st->mode = BREAKER_NORMAL;
+	st->generation = 1;
+	st->state_changed_at_ms = now_ms;
+	st->open_period_ms = set->recovery_timeout_ms;
+	st->last_exit = -1;
+	window_configure(&st->window, set->window_calls, set->window_ms);
+}
+
+static void change_state(struct breaker_state *st, enum breaker_state_kind to, int64_t now_ms,
+			 const char *reason, struct breaker_transition *tr)
+{
+	tr->from = st->state;
+	tr->to = to;
+	snprintf(tr->reason, sizeof(tr->reason), "%s", reason);
+	snprintf(st->reason, sizeof(st->reason), "%s", reason);
+	st->state = to;
+	st->generation++;
+	st->consecutive_successes = 0;
+	st->state_changed_at_ms = now_ms;
+	st->retry_at_ms = 0;
+	window_clear(&st->window);
+}
+
+static int64_t max_period(const struct breaker_settings *set)
+{
+	return set->max_recovery_timeout_ms > set->recovery_timeout_ms
+		       ? set->max_recovery_timeout_ms
+		       : set->recovery_timeout_ms;
+}
+
+static int64_t jittered(int64_t period, const struct breaker_settings *set,
+			const struct breaker_env *env)
+{
+	double j = env->jitter < -1 ? -1 : env->jitter > 1 ? 1 : env->jitter;
+	int64_t delta = (int64_t)((double)period * set->jitter / 100.0 * j);
+
+	return period + delta > 0 ? period + delta : 0;
+}
+
+static void open_breaker(struct breaker_state *st, const struct breaker_settings *set,
+			 const struct breaker_env *env, const char *reason,
+			 struct breaker_transition *tr)
+{
+	if (st->state == BREAKER_HALF_OPEN) {
+		double grown = (double)st->open_period_ms * (set->backoff >= 1 ? set->backoff : 1);
+		int64_t cap = max_period(set);
+
+		if (st->open_period_ms < set->recovery_timeout_ms)
+			grown = (double)set->recovery_timeout_ms * set->backoff;
+		st->open_period_ms = grown >= (double)cap ? cap : (int64_t)grown;
+	} else {
+		st->open_period_ms = set->recovery_timeout_ms;
+	}
+	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
+	st->retry_at_ms = env->now_ms + jittered(st->open_period_ms, set, env);
+	st->totals.opens++;
+}
+
+void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
+		   const struct breaker_env *env, struct breaker_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+
+	if (set->max_concurrent && st->calls_inflight >= set->max_concurrent) {
+		d->reject = REJECT_CONCURRENCY;
+		st->totals.rejected++;
+		d->generation = st->generation;
+		return;
+	}
+
+	if (st->mode == BREAKER_FORCED_OPEN) {
+		d->reject = REJECT_FORCED;
+	} else if (st->state == BREAKER_OPEN) {
+		/* Invariant 6: pull back a retry time left far ahead by a clock
+		 * that was set back. */
+		int64_t longest = 2 * max_period(set);
+
+		if (st->retry_at_ms - env->now_ms > longest)
+			st->retry_at_ms = env->now_ms + st->open_period_ms;
+		if (env->now_ms >= st->retry_at_ms) {
+			change_state(st, BREAKER_HALF_OPEN, env->now_ms,
+				     "recovery timeout elapsed", &d->transition);
+			d->transitioned = true;
+			st->probes_inflight = 0; /* older leases belong to the old generation */
+		} else {
+			d->reject = REJECT_OPEN;
+		}
+	}
+	if (st->state == BREAKER_HALF_OPEN && d->reject == REJECT_NONE) {
+		if (st->probes_inflight < set->half_open_max_calls)
+			d->probe = true;
+		else
+			d->reject = REJECT_HALF_OPEN_FULL;
+	}
+
+	if (d->reject != REJECT_NONE && st->mode == BREAKER_BYPASS) {
+		d->bypassed = true;
+		d->probe = false;
+		d->reject = REJECT_NONE;
+	}
+	d->admitted = d->reject == REJECT_NONE;
+	d->generation = st->generation;
+	if (!d->admitted)
+		st->totals.rejected++;
+	if (d->probe)
+		st->probes_inflight++;
+	if (d->admitted)
+		st->calls_inflight++;
+}
+
+static void describe_exit(const struct breaker_call *call, char *buf, size_t len)
+{
+	if (call->timed_out)
+		snprintf(buf, len, "timed out");
+	else if (call->exit_code < 0)
+		snprintf(buf, len, "recorded by hand");
+	else
+		snprintf(buf, len, "exit %d", call->exit_code);
+}
+
+static void describe_window(const struct breaker_settings *set, char *buf, size_t len)
+{
+	if (set->window_calls) {
+		snprintf(buf, len, "the last %u calls", set->window_calls);
+	} else {
+		long long s = (long long)(set->window_ms / 1000);
+
+		snprintf(buf, len, "the last %llds", s);
+	}
+}
+
+/* The CLOSED-state trip rules, in the order a person would name them. */
+static bool should_open(const struct breaker_state *st, const struct breaker_settings *set,
+			const struct breaker_env *env, const struct breaker_call *call,
+			char *reason, size_t len)
+{
+	char what[64], span[64];
+	struct window_sums s;
+
+	describe_exit(call, what, sizeof(what));
+	if (set->failure_threshold && st->consecutive_failures >= set->failure_threshold) {
+		snprintf(reason, len, "%u consecutive failures, last %s", st->consecutive_failures,
+			 what);
+		return true;
+	}
+	if (st->window.kind == WINDOW_NONE)
+		return false;
+	s = window_sums(&st->window, env->now_ms);
+	if (s.calls == 0 || s.calls < set->min_calls)
+		return false;
+	describe_window(set, span, sizeof(span));
+	if (set->failure_rate && (uint64_t)s.failures * 100 >= (uint64_t)set->failure_rate * s.calls) {
+		snprintf(reason, len, "failure rate %u%% over %s (%u of %u)",
+			 (unsigned)((uint64_t)s.failures * 100 / s.calls), span, s.failures, s.calls);
+		return true;
+	}
+	if (set->slow_call_rate && (uint64_t)s.slow * 100 >= (uint64_t)set->slow_call_rate * s.calls) {
+		snprintf(reason, len, "slow-call rate %u%% over %s (%u of %u)",
+			 (unsigned)((uint64_t)s.slow * 100 / s.calls), span, s.slow, s.calls);
+		return true;
+	}
+	return false;
+}
+
+bool breaker_record(struct breaker_state *st, const struct breaker_settings *set,
+		    const struct breaker_env *env, const struct breaker_call *call,
+		    struct breaker_transition *tr)
+{
+	char reason[BREAKER_REASON_MAX], what[64];
+	bool failure = call->outcome == OUTCOME_FAILURE;
+
+	st->totals.calls++;
+	switch (call->outcome) {
+	case OUTCOME_SUCCESS:
+		st->totals.successes++;
+		break;
+	case OUTCOME_FAILURE:
+		st->totals.failures++;
+		st->last_failure_at_ms = env->now_ms;
+		break;
+	case OUTCOME_IGNORED:
+		st->totals.ignored++;
+		break;
+	}
+	if (call->timed_out)
+		st->totals.timeouts++;
+	if (call->slow)
+		st->totals.slow++;
+	if (call->exit_code >= 0)
+		st->last_exit = call->exit_code;
+
+	/* Invariant 2. */
+	if (call->generation != st->generation || call->bypassed || call->outcome == OUTCOME_IGNORED)
+		return false;
+
+	st->consecutive_failures = failure ? st->consecutive_failures + 1 : 0;
+	if (st->state == BREAKER_CLOSED) {
+		window_configure(&st->window, set->window_calls, set->window_ms);
+		if (st->window.kind != WINDOW_NONE)
+			window_add(&st->window, env->now_ms, failure, call->slow);
+		if (!should_open(st, set, env, call, reason, sizeof(reason)))
+			return false;
+		open_breaker(st, set, env, reason, tr);
+		return true;
+	}
+	if (st->state == BREAKER_HALF_OPEN) {
+		if (failure) {
+			describe_exit(call, what, sizeof(what));
+			snprintf(reason, sizeof(reason), "probe failed, %s", what);
+			open_breaker(st, set, env, reason, tr);
+			return true;
+		}
+		if (++st->consecutive_successes < set->success_threshold)
+			return false;
+		if (set->success_threshold > 1)
+			snprintf(reason, sizeof(reason), "%u probes succeeded", set->success_threshold);
+		else
+			snprintf(reason, sizeof(reason), "probe succeeded");
+		change_state(st, BREAKER_CLOSED, env->now_ms, reason, tr);
+		st->open_period_ms = set->recovery_timeout_ms;
+		return true;
+	}
+	return false;
+}
+
+bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
+		   const struct breaker_env *env, struct breaker_transition *tr)
+{
+	bool changed = st->state != BREAKER_CLOSED || st->mode != BREAKER_NORMAL;
+
+	st->mode = BREAKER_NORMAL;
+	st->mode_reason[0] = '\0';
+	st->consecutive_failures = 0;
+	st->open_period_ms = set->recovery_timeout_ms;
+	if (!changed) {
+		window_clear(&st->window);
+		return false;
+	}
+	change_state(st, BREAKER_CLOSED, env->now_ms, "reset by hand", tr);
+	return true;
+}
+
+bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
+		  const char *why, struct breaker_transition *tr)
+{
+	char reason[BREAKER_REASON_MAX];
+
+	if (why && *why)
+		snprintf(reason, sizeof(reason), "tripped by hand: %s", why);
+	else
+		snprintf(reason, sizeof(reason), "tripped by hand");
+	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
+	st->totals.opens++;
+	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why ? why : "");
+	if (for_ms > 0) {
+		st->mode = BREAKER_NORMAL;
+		st->retry_at_ms = env->now_ms + for_ms;
+	} else {
+		st->mode = BREAKER_FORCED_OPEN;
+	}
+	return true;
+}
+
+bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
+		    struct breaker_transition *tr)
+{
+	st->mode = BREAKER_BYPASS;
+	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why ? why : "");
+	tr->from = tr->to = st->state;
+	if (why && *why)
+		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand: %s", why);
+	else
+		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand");
+	(void)env;
+	return true;
+}

@@ -1,0 +1,132 @@
+/* The circuit breaker state machine: pure, no I/O, time passed in. */
+#ifndef CBEXEC_BREAKER_H
+#define CBEXEC_BREAKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "window.h"
+
+enum breaker_state_kind { BREAKER_CLOSED = 0, BREAKER_OPEN = 1, BREAKER_HALF_OPEN = 2 };
+
+/* Manual overrides that persist until reset. */
+enum breaker_mode {
+	BREAKER_NORMAL = 0,
+	BREAKER_FORCED_OPEN = 1, /* tripped without --for: no probes until reset */
+	BREAKER_BYPASS = 2,      /* every call admitted, outcomes still recorded */
+};
+
+enum breaker_outcome {
+	OUTCOME_SUCCESS,
+	OUTCOME_FAILURE,
+	OUTCOME_IGNORED, /* an --ignore-exit code, or the caller interrupted the call */
+};
+
+enum breaker_reject {
+	REJECT_NONE,
+	REJECT_OPEN,          /* open, recovery timeout not yet elapsed */
+	REJECT_FORCED,        /* tripped by hand */
+	REJECT_HALF_OPEN_FULL, /* half-open, every probe slot taken */
+	REJECT_CONCURRENCY,   /* --max-concurrent calls already running */
+};
+
+/* What the machine needs of the settings; the rest live in struct options. */
+struct breaker_settings {
+	uint32_t failure_threshold; /* consecutive failures that open; 0 = rule off */
+	int64_t recovery_timeout_ms;
+	uint32_t success_threshold;
+	uint32_t half_open_max_calls;
+	uint32_t window_calls;   /* count window: the last N outcomes, or 0 */
+	int64_t window_ms;       /* time window: outcomes in the last DUR, or 0 */
+	uint32_t failure_rate;   /* percent; 0 = rule off */
+	uint32_t min_calls;
+	int64_t slow_call_ms;    /* 0 = no call is slow */
+	uint32_t slow_call_rate; /* percent; 0 = rule off */
+	double backoff;          /* open period multiplier per failed probe, >= 1 */
+	int64_t max_recovery_timeout_ms;
+	uint32_t jitter;         /* percent */
+	uint32_t max_concurrent; /* 0 = unlimited */
+};
+
+struct breaker_totals {
+	int64_t calls; /* outcomes recorded, of any kind */
+	int64_t successes;
+	int64_t failures;
+	int64_t ignored;
+	int64_t rejected;
+	int64_t timeouts;
+	int64_t slow;
+	int64_t opens; /* transitions to open */
+};
+
+#define BREAKER_REASON_MAX 256
+
+struct breaker_state {
+	enum breaker_state_kind state;
+	enum breaker_mode mode;
+	int64_t generation;
+	uint32_t consecutive_failures;
+	uint32_t consecutive_successes;
+	int64_t state_changed_at_ms;
+	int64_t retry_at_ms;    /* when open: first time a probe may go */
+	int64_t open_period_ms; /* the open period in force (grows with backoff) */
+	int64_t last_failure_at_ms; /* 0 = never */
+	int last_exit;              /* -1 = none yet */
+	char reason[BREAKER_REASON_MAX]; /* why the breaker is in its state */
+	char mode_reason[BREAKER_REASON_MAX]; /* --reason given to trip/bypass */
+	struct breaker_totals totals;
+	struct window window;
+	/* Filled by the store from live leases before each event. */
+	uint32_t probes_inflight; /* probes of the current generation */
+	uint32_t calls_inflight;  /* every leased call, for max_concurrent */
+};
+
+/* Time and chance, handed in so the machine stays pure. */
+struct breaker_env {
+	int64_t now_ms; /* wall clock, ms since the epoch */
+	double jitter;  /* uniform in [-1, 1] */
+};
+
+struct breaker_transition {
+	enum breaker_state_kind from, to;
+	char reason[BREAKER_REASON_MAX];
+};
+
+struct breaker_decision {
+	bool admitted;
+	bool probe;    /* admitted into a half-open slot */
+	bool bypassed; /* would have been rejected; admitted by bypass mode */
+	enum breaker_reject reject;
+	int64_t generation; /* stamp for the outcome */
+	bool transitioned;
+	struct breaker_transition transition;
+};
+
+struct breaker_call {
+	enum breaker_outcome outcome;
+	int exit_code;     /* what the caller exits with: status, 124, 126, 127, 128+N */
+	bool timed_out;
+	bool slow;
+	bool probe;
+	bool bypassed;
+	int64_t generation; /* from the decision that admitted it */
+};
+
+void breaker_state_init(struct breaker_state *st, const struct breaker_settings *set,
+			int64_t now_ms);
+void breaker_settings_init(struct breaker_settings *set);
+const char *breaker_state_name(enum breaker_state_kind k);
+
+void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
+		   const struct breaker_env *env, struct breaker_decision *d);
+bool breaker_record(struct breaker_state *st, const struct breaker_settings *set,
+		    const struct breaker_env *env, const struct breaker_call *call,
+		    struct breaker_transition *tr);
+bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
+		   const struct breaker_env *env, struct breaker_transition *tr);
+bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
+		  const char *why, struct breaker_transition *tr);
+bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
+		    struct breaker_transition *tr);
+
+#endif
