@@ -1,0 +1,74 @@
+/* Every breaker setting, described once: option name, config key, type, range, default. */
+#ifndef CBEXEC_OPTIONS_H
+#define CBEXEC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "breaker.h"
+#include "parse.h"
+
+enum store_error_policy { ON_STORE_ERROR_RUN, ON_STORE_ERROR_FAIL };
+
+enum setting_type {
+	SET_COUNT,    /* whole number within [min, max] */
+	SET_DURATION, /* DUR, within [min, max] ms */
+	SET_PERCENT,  /* 0-100 */
+	SET_FACTOR,   /* decimal >= 1 */
+	SET_EXITLIST, /* 0,2-5 */
+	SET_COMMAND,  /* shell text, may be empty to unset */
+	SET_BOOL,
+	SET_WINDOW,   /* N calls or DUR */
+	SET_POLICY,   /* run | fail */
+};
+
+struct options;
+
+struct setting {
+	const char *key;    /* config key: failure_threshold */
+	const char *option; /* long option: failure-threshold */
+	int shortopt;       /* 'f', or 0 */
+	enum setting_type type;
+	int64_t min, max;
+	const char *defval; /* built-in default, as a user would write it */
+	const char *help;   /* for --help */
+};
+
+extern const struct setting settings[];
+extern const size_t settings_count;
+
+struct options {
+	struct breaker_settings breaker;
+	int64_t timeout_ms;    /* 0 = none */
+	int64_t kill_after_ms;
+	int64_t max_wait_ms;
+	int open_exit_code;
+	uint32_t history_limit;
+	struct exitset success_exit;
+	struct exitset ignore_exit;
+	char *fallback;
+	char *on_open, *on_half_open, *on_close, *on_change;
+	bool syslog;
+	enum store_error_policy on_store_error;
+	/* where each setting's value came from, indexed like settings[];
+	 * "built-in", "command line", or "FILE:LINE" (owned) */
+	char *origin[32];
+};
+
+void options_init(struct options *o);
+void options_free(struct options *o);
+
+/* Accepts "failure_threshold" and "failure-threshold"; NULL if unknown. */
+const struct setting *setting_find(const char *key);
+/* The known key nearest to an unknown one, for "did you mean"; NULL if none is close. */
+const struct setting *setting_closest(const char *key);
+/* Parses value into o; on error fills err and returns -1. origin is copied. */
+int options_set(struct options *o, const struct setting *s, const char *value,
+		const char *origin, char *err, size_t errlen);
+/* v for a message: quoted, non-printable bytes as \xHH, cut at 40 characters. */
+void options_quote(const char *v, char *buf, size_t len);
+/* The value in force, as a user would write it. */
+void options_format(const struct options *o, const struct setting *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,437 @@
+/* Parsers for everything a user types: numbers, durations, exit-code lists, names. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+
+/*
+ * Every parser here is strict in the way OpenBSD's strtonum(3) is, and stricter:
+ * no leading or trailing white space, no '+', no base prefixes, and a number that
+ * does not fit is "too large" or "too small", never wrapped or clamped (util-linux
+ * flock -E once turned 600 into 88). On error the output is left untouched and
+ * *errstr is a phrase meant to follow the quoted value: "\"5x\" is not a duration".
+ * Characters are classified by explicit ranges, not <ctype.h>, so the locale
+ * cannot change what is accepted.
+ */
+
+static const char not_whole[] = "is not a whole number";
+static const char too_small[] = "is too small";
+static const char too_large[] = "is too large";
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Reads a run of decimal digits at *p. Returns 0 and advances *p, -1 if there is
+ * no digit, or 1 if the value does not fit in a uint64_t (the digits are consumed
+ * anyway so that the caller can say "too large" rather than "not a number").
+ */
+static int digits(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	bool overflow = false;
+
+	if (!is_digit(*s))
+		return -1;
+	for (; is_digit(*s); s++) {
+		if (__builtin_mul_overflow(v, 10u, &v) ||
+		    __builtin_add_overflow(v, (unsigned)(*s - '0'), &v))
+			overflow = true;
+	}
+	*p = s;
+	*out = v;
+	return overflow ? 1 : 0;
+}
+
+int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, const char **errstr)
+{
+	const char *p = s;
+	bool negative = false;
+	uint64_t mag;
+	int64_t v;
+	int r;
+
+	if (*p == '-') {
+		negative = true;
+		p++;
+	}
+	r = digits(&p, &mag);
+	if (r < 0 || *p != '\0') {
+		*errstr = not_whole;
+		return -1;
+	}
+	if (negative) {
+		/* -2^63 is the one magnitude with no positive int64_t counterpart. */
+		if (r > 0 || mag > (uint64_t)INT64_MAX + 1) {
+			*errstr = too_small;
+			return -1;
+		}
+		v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+	} else {
+		if (r > 0 || mag > (uint64_t)INT64_MAX) {
+			*errstr = too_large;
+			return -1;
+		}
+		v = (int64_t)mag;
+	}
+	if (v < min) {
+		*errstr = too_small;
+		return -1;
+	}
+	if (v > max) {
+		*errstr = too_large;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Units in the only order they may appear in: each one smaller than the last. */
+static const struct {
+	const char *name;
+	int64_t ms;
+} units[] = {
+	{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1},
+};
+#define UNITS_COUNT (sizeof(units) / sizeof(units[0]))
+
+/* The unit at *p, longest match first so that "ms" is not read as "m"; -1 if none. */
+static int unit_at(const char *p)
+{
+	int found = -1;
+	size_t best = 0;
+
+	for (size_t i = 0; i < UNITS_COUNT; i++) {
+		size_t n = strlen(units[i].name);
+		if (n > best && strncmp(p, units[i].name, n) == 0) {
+			found = (int)i;
+			best = n;
+		}
+	}
+	return found;
+}
+
+int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_ms,
+		   const char **errstr)
+{
+	static const char not_duration[] = "is not a duration";
+	const char *p = s;
+	int64_t total = 0;
+	uint64_t n;
+	int r, u, next_unit = 0;
+	bool overflow = false;
+
+	r = digits(&p, &n);
+	if (r < 0) {
+		*errstr = not_duration;
+		return -1;
+	}
+	if (*p == '\0') {
+		/* Bare seconds. */
+		if (r > 0 || __builtin_mul_overflow(n, 1000, &total))
+			overflow = true;
+	} else {
+		/*
+		 * NUMBER UNIT pairs with units strictly decreasing (so each unit at most
+		 * once). The whole string is checked for syntax before overflow is
+		 * reported, so "99999999999999999999x" is "not a duration", not "too large".
+		 */
+		for (;;) {
+			int64_t part;
+
+			u = unit_at(p);
+			if (u < next_unit) {
+				/* No unit, or one out of order or repeated. */
+				*errstr = not_duration;
+				return -1;
+			}
+			p += strlen(units[u].name);
+			next_unit = u + 1;
+			if (r > 0 || __builtin_mul_overflow(n, units[u].ms, &part) ||
+			    __builtin_add_overflow(total, part, &total))
+				overflow = true;
+			if (*p == '\0')
+				break;
+			r = digits(&p, &n);
+			if (r < 0 || *p == '\0') {
+				/* A unit not followed by a number, or a number with no unit. */
+				*errstr = not_duration;
+				return -1;
+			}
+		}
+	}
+	if (overflow || total > max_ms) {
+		*errstr = too_large;
+		return -1;
+	}
+	if (total < min_ms) {
+		*errstr = too_small;
+		return -1;
+	}
+	*out_ms = total;
+	return 0;
+}
+
+int parse_factor(const char *s, double min, double max, double *out, const char **errstr)
+{
+	static const char not_decimal[] = "is not a decimal number";
+	const char *p = s;
+	char *end;
+	double v;
+	size_t ndigits = 0, ndots = 0;
+
+	/*
+	 * Only -?D+(.D+)? is accepted. strtod alone would also take leading space, '+',
+	 * hexadecimal, exponents, "inf" and "nan", none of which a user means here.
+	 * strtod uses the locale's decimal point; cbexec never calls setlocale, so it is
+	 * always '.'.
+	 */
+	if (*p == '-')
+		p++;
+	for (const char *q = p; *q != '\0'; q++) {
+		if (is_digit(*q))
+			ndigits++;
+		else if (*q == '.' && q != p && is_digit(q[1]))
+			ndots++;
+		else
+			ndots = 2; /* anything else: refuse below */
+	}
+	if (ndigits == 0 || ndots > 1) {
+		*errstr = not_decimal;
+		return -1;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || isnan(v)) {
+		*errstr = not_decimal;
+		return -1;
+	}
+	/* ERANGE with a huge result is overflow; with a tiny one, a value near 0 that
+	 * the range check below judges. */
+	if (isinf(v) || v > max) {
+		*errstr = v < 0 ? too_small : too_large;
+		return -1;
+	}
+	if (v < min) {
+		*errstr = too_small;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* One exit code in a list: 0-255, digits only. Returns -1 and sets *errstr if not. */
+static int exitcode_at(const char **p, int *out, const char **errstr)
+{
+	uint64_t v;
+	int r = digits(p, &v);
+
+	if (r < 0) {
+		*errstr = "is not a list of exit codes";
+		return -1;
+	}
+	if (r > 0 || v > 255) {
+		*errstr = "contains an exit code above 255";
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
+{
+	struct exitset set;
+	const char *p = s;
+
+	memset(&set, 0, sizeof(set));
+	/* The empty list is a real value: --ignore-exit "" ignores nothing. */
+	while (*p != '\0') {
+		int lo, hi;
+
+		if (exitcode_at(&p, &lo, errstr) < 0)
+			return -1;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (exitcode_at(&p, &hi, errstr) < 0)
+				return -1;
+			if (hi < lo) {
+				*errstr = "contains a range that ends before it starts";
+				return -1;
+			}
+		}
+		for (int c = lo; c <= hi; c++)
+			exitset_add(&set, c);
+		if (*p == ',') {
+			p++;
+			if (*p == '\0') {
+				*errstr = "ends with a comma";
+				return -1;
+			}
+		} else if (*p != '\0') {
+			*errstr = "is not a list of exit codes";
+			return -1;
+		}
+	}
+	*out = set;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out, const char **errstr)
+{
+	/* Case-insensitive, as in git-config(1): config files are written by hand. */
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	*errstr = "is not a boolean (true/false, yes/no, on/off, 1/0)";
+	return -1;
+}
+
+static bool name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+int name_check(const char *s, const char **errstr)
+{
+	/* strnlen: a huge argument is refused without walking all of it. */
+	size_t n = strnlen(s, NAME_MAX_LEN + 1);
+
+	if (n == 0) {
+		*errstr = "is empty";
+		return -1;
+	}
+	if (n > NAME_MAX_LEN) {
+		*errstr = "is longer than 128 characters";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!name_char((unsigned char)s[i])) {
+			*errstr = "contains a character other than A-Z a-z 0-9 . _ : -";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool exitset_has(const struct exitset *set, int code)
+{
+	if (code < 0 || code > 255)
+		return false;
+	return (set->bits[code / 8] >> (code % 8)) & 1;
+}
+
+/* Codes outside 0-255 are ignored: no process can exit with one. */
+void exitset_add(struct exitset *set, int code)
+{
+	if (code < 0 || code > 255)
+		return;
+	set->bits[code / 8] |= (uint8_t)(1u << (code % 8));
+}
+
+/*
+ * Appends ",lo" or ",lo-hi" (no comma when *used is 0) at buf + *used. An item
+ * that does not fit is left out whole, never cut in the middle of a number, and
+ * false is returned so that the caller stops.
+ */
+static bool append_item(char *buf, size_t len, size_t *used, int lo, int hi)
+{
+	const char *sep = *used == 0 ? "" : ",";
+	int n;
+
+	if (lo == hi)
+		n = snprintf(buf + *used, len - *used, "%s%d", sep, lo);
+	else
+		n = snprintf(buf + *used, len - *used, "%s%d-%d", sep, lo, hi);
+	if (n < 0 || (size_t)n >= len - *used) {
+		buf[*used] = '\0';
+		return false;
+	}
+	*used += (size_t)n;
+	return true;
+}
+
+/*
+ * Runs of three or more codes become ranges ("2-5"); a pair stays "2,3", which is
+ * as short as "2-3" and reads more plainly. The longest possible output (codes in
+ * a present, present, absent pattern) is under 700 bytes; a shorter buffer gets
+ * the leading items that fit whole.
+ */
+void exitset_format(const struct exitset *set, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (int c = 0; c <= 255;) {
+		int end = c;
+
+		if (!exitset_has(set, c)) {
+			c++;
+			continue;
+		}
+		while (end < 255 && exitset_has(set, end + 1))
+			end++;
+		if (end - c >= 2) {
+			if (!append_item(buf, len, &used, c, end))
+				return;
+		} else {
+			for (int k = c; k <= end; k++)
+				if (!append_item(buf, len, &used, k, k))
+					return;
+		}
+		c = end + 1;
+	}
+}
+
+/* Largest unit first, zero parts left out: 1d2h, 1h30m, 250ms; 0 is "0s".
+ * 32 bytes hold any int64_t ("-106751991167d23h47m16s854ms" is 28). */
+void duration_format(int64_t ms, char *buf, size_t len)
+{
+	/* uint64_t so that even INT64_MIN has a magnitude. */
+	uint64_t rest = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	size_t used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (ms == 0) {
+		snprintf(buf, len, "0s");
+		return;
+	}
+	/* Never produced by the parser; shown rather than hidden if it ever occurs. */
+	if (ms < 0)
+		used += (size_t)snprintf(buf, len, "-");
+	for (size_t i = 0; i < UNITS_COUNT && used < len; i++) {
+		uint64_t q = rest / (uint64_t)units[i].ms;
+		int n;
+
+		if (q == 0)
+			continue;
+		rest %= (uint64_t)units[i].ms;
+		n = snprintf(buf + used, len - used, "%llu%s", (unsigned long long)q,
+			     units[i].name);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
