@@ -1,0 +1,108 @@
+/* cbexec check: would a call of the breaker be admitted now? Asks, changes nothing. */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+
+static int disabled(void)
+{
+	const char *v = getenv("CBEXEC_DISABLE");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* A broken state file must not stop the work a script guards with check, any
+ * more than it stops a wrapped command: on_store_error decides, as for run. */
+static int store_failed(const struct options *o, const char *path, const char *problem)
+{
+	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
+		warnx("%s: %s; not admitting (on_store_error = fail)", path, problem);
+		return EXIT_USAGE;
+	}
+	warnx("warning: %s: %s; admitting without the breaker", path, problem);
+	return 0;
+}
+
+static int check_exec(int argc, char **argv)
+{
+	struct cli_breaker_args a;
+	struct options o;
+	struct store *s = NULL;
+	struct breaker_state st;
+	struct breaker_settings saved;
+	struct breaker_decision d;
+	struct breaker_env env;
+	char err[512], *path;
+	int first, rc;
+
+	first = cli_parse_breaker_args(&cmd_check_entry, argc, argv, &a);
+	if (first < argc)
+		cli_usage_error(&cmd_check_entry, "unexpected argument: %s", argv[first]);
+	if (!a.name)
+		cli_usage_error(&cmd_check_entry, "no breaker name given (-n NAME)");
+	if (disabled())
+		return 0; /* the kill switch: run would admit, so check does */
+	cli_load_options(&a, &o);
+	path = cli_db_path(a.db);
+
+	env.now_ms = cli_now_ms();
+	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */
+	if (store_open(&s, path, err, sizeof(err)) != STORE_OK) {
+		s = NULL;
+		rc = store_failed(&o, path, err);
+		goto out;
+	}
+	switch (store_read(s, a.name, env.now_ms, &st, &saved)) {
+	case STORE_OK:
+		break;
+	case STORE_NOTFOUND:
+		rc = 0; /* a breaker is born closed */
+		goto out;
+	default:
+		rc = store_failed(&o, path, store_errmsg(s));
+		goto out;
+	}
+
+	/* The machine's admission on a copy that is never written back: no probe
+	 * slot, no lease, no rejection counted. The store filled in the leases of
+	 * running calls, so a half-open breaker whose slots are all taken, or a
+	 * full bulkhead, is reported as rejecting. */
+	breaker_admit(&st, &o.breaker, &env, &d);
+	if (d.admitted) {
+		rc = 0;
+	} else {
+		if (!a.quiet)
+			cli_explain_rejection(a.name, &o, &st, d.reject, env.now_ms);
+		rc = EXIT_REJECTED;
+	}
+out:
+	if (s)
+		store_close(s);
+	free(path);
+	options_free(&o);
+	return rc;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME",
+	.summary = "exit 0 if a call of NAME would be admitted now, 75 if not",
+	.help = "Options:\n"
+		"  -n, --name NAME     the breaker\n"
+		"      --db PATH       the state file\n"
+		"      --config PATH   read this file instead of the default ones\n"
+		"  -q, --quiet         do not say why a call would be rejected\n"
+		"  -h, --help          this help\n"
+		"Any option of run may be given too; recovery_timeout, half_open_max_calls\n"
+		"and max_concurrent decide the answer.\n"
+		"\n"
+		"Changes nothing: takes no half-open slot and counts no rejection, so callers\n"
+		"that use check and record may probe a half-open breaker together. An unknown\n"
+		"breaker would be admitted. Exits 75 when rejected whatever open_exit_code\n"
+		"says, so that scripts can rely on it; 125 on bad input. A state file that\n"
+		"cannot be read admits, with a warning, unless on_store_error = fail.\n",
+	.exec = check_exec,
+};

@@ -1,0 +1,40 @@
+/* cbexec config: the settings in force for a breaker, each with where it came from. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+
+static int config_exec(int argc, char **argv)
+{
+	struct cli_breaker_args a;
+	struct options o;
+	char value[4096];
+	int first;
+
+	first = cli_parse_breaker_args(&cmd_config_entry, argc, argv, &a);
+	if (first < argc) {
+		if (a.name || first + 1 < argc)
+			cli_usage_error(&cmd_config_entry, "name one breaker at most");
+		cli_check_names(1, &argv[first]);
+		a.name = argv[first];
+	}
+	cli_load_options(&a, &o);
+	/* key = value, a tab, the origin: lines that cut -f2 and grep take apart. */
+	for (size_t i = 0; i < settings_count; i++) {
+		options_format(&o, &settings[i], value, sizeof(value));
+		printf("%s = %s\t%s\n", settings[i].key, value, o.origin[i]);
+	}
+	options_free(&o);
+	return 0;
+}
+
+const struct cmd_entry cmd_config_entry = {
+	.name = "config",
+	.usage = "[--config PATH] [BREAKER OPTIONS] [NAME]",
+	.summary = "show the settings in force for NAME (or the defaults) and their origins",
+	.help = "Options:\n"
+		"      --config PATH   read this file instead of the default ones\n"
+		"  -h, --help          this help\n"
+		"Any option of run may be given too, to see how it combines.\n",
+	.exec = config_exec,
+};

@@ -1,0 +1,116 @@
+/* cbexec history: a breaker's changes of state, oldest first, for people or as JSON. */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+
+#define HISTORY_LIMIT_DEFAULT 1000
+#define HISTORY_LIMIT_MAX 1000000
+
+/* Fields are separated by two spaces and the reason comes last, so that
+ * `cut -d' ' -f1` gives the time and `grep -- '-> open'` finds every opening.
+ * States are spelled as in the transition lines on stderr and in the JSON
+ * (half_open), so one pattern finds an event in all three. */
+static int print_event(const struct store_event *ev, void *ctx)
+{
+	char when[32];
+
+	(void)ctx;
+	cli_format_time(ev->time_ms, when, sizeof(when));
+	printf("%s  %s -> %s  %s\n", when, breaker_state_name(ev->from),
+	       breaker_state_name(ev->to),
+	       ev->reason ? ev->reason : "");
+	return 0;
+}
+
+static int history_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *why;
+	bool json = false;
+	int64_t limit = HISTORY_LIMIT_DEFAULT;
+	struct breaker_state st;
+	struct breaker_settings saved;
+	struct store *s;
+	char *path;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'l':
+			if (parse_number(optarg, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
+				cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)", optarg,
+						why, HISTORY_LIMIT_MAX);
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			cli_help(&cmd_history_entry, NULL);
+			return 0;
+		default:
+			cli_usage_error(&cmd_history_entry, "unknown option or missing argument: %s",
+					argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		cli_usage_error(&cmd_history_entry,
+				argc ? "name one breaker" : "no breaker name given");
+	cli_check_names(1, argv);
+	path = cli_db_path(db);
+	s = cli_open_store(path);
+
+	/* An unknown name is far more often a typo than a breaker with no history:
+	 * say so rather than print nothing. */
+	rc = store_read(s, argv[0], cli_now_ms(), &st, &saved);
+	if (rc == STORE_NOTFOUND)
+		errx(EXIT_USAGE, "%s: no such breaker", argv[0]);
+	if (rc != STORE_OK)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+
+	if (json)
+		rc = store_history_json(s, argv[0], (uint32_t)limit, stdout);
+	else
+		rc = store_history(s, argv[0], (uint32_t)limit, print_event, NULL);
+	if (rc == STORE_NOTFOUND) /* deleted since the read */
+		errx(EXIT_USAGE, "%s: no such breaker", argv[0]);
+	if (rc != STORE_OK)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+	if (fflush(stdout) == EOF)
+		err(EXIT_USAGE, "standard output");
+	store_close(s);
+	free(path);
+	return 0;
+}
+
+const struct cmd_entry cmd_history_entry = {
+	.name = "history",
+	.usage = "[--json] [--limit N] [--db PATH] NAME",
+	.summary = "show the last changes of state of breaker NAME, oldest first",
+	.help = "Options:\n"
+		"      --json       a JSON array of {time, from, to, reason}\n"
+		"      --limit N    the last N changes (1-1000000, default 1000)\n"
+		"      --db PATH    the state file\n"
+		"  -h, --help       this help\n"
+		"\n"
+		"One line per change: UTC time, old state -> new state, reason, separated by\n"
+		"two spaces. The state file keeps the last history_limit changes of each\n"
+		"breaker. An unknown NAME is an error (exit 125).\n",
+	.exec = history_exec,
+};

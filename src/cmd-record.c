@@ -1,0 +1,166 @@
+/* cbexec record: an outcome of work cbexec could not wrap, recorded as if a call had ended. */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcodes.h"
+#include "hooks.h"
+
+/* How long hooks may hold cbexec's exit, in all (as run). */
+#define HOOK_WAIT_MS 5000
+
+struct record_ctx {
+	struct breaker_settings admit_set; /* the settings, without the bulkhead */
+	const struct options *o;
+	struct breaker_env env;
+	struct breaker_decision decision;
+	struct breaker_call call;
+	struct breaker_state after;
+};
+
+/*
+ * "As if a call admitted just now had ended with it": first the admission the
+ * call would have had, then its outcome, in two transactions as run makes them.
+ * The admission is what lets a breaker used only through check and record
+ * recover: the recorded outcome of the first call after the open period is a
+ * probe, which closes the breaker or opens it again. Recording into an open
+ * breaker without it would move nothing, and check would admit every call for
+ * ever after.
+ *
+ * Of the admission only a change of state is written (open -> half-open):
+ * the call has already ended, so it takes no lease and counts no rejection.
+ */
+static void admit_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
+{
+	struct record_ctx *ctx = vctx;
+
+	breaker_admit(st, &ctx->admit_set, &ctx->env, &ctx->decision);
+	if (!ctx->decision.transitioned)
+		return;
+	t->write = true;
+	t->transitioned = true;
+	t->transition = ctx->decision.transition;
+	ctx->after = *st;
+}
+
+static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
+{
+	struct record_ctx *ctx = vctx;
+
+	t->transitioned = breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call,
+					 &t->transition);
+	t->write = true;
+	ctx->after = *st;
+}
+
+static int parse_outcome(const char *s, enum breaker_outcome *out)
+{
+	if (strcmp(s, "success") == 0)
+		*out = OUTCOME_SUCCESS;
+	else if (strcmp(s, "failure") == 0)
+		*out = OUTCOME_FAILURE;
+	else if (strcmp(s, "ignored") == 0)
+		*out = OUTCOME_IGNORED;
+	else
+		return -1;
+	return 0;
+}
+
+static int disabled(void)
+{
+	const char *v = getenv("CBEXEC_DISABLE");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+static void txn_init(struct store_txn *t, const char *name, const struct options *o,
+		     int64_t now_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->create = true;
+	t->now_ms = now_ms;
+	t->settings = &o->breaker;
+	t->history_limit = o->history_limit;
+}
+
+static int record_exec(int argc, char **argv)
+{
+	struct cli_breaker_args a;
+	struct options o;
+	struct record_ctx ctx;
+	struct store_txn t;
+	struct store *s;
+	char *path;
+	int first;
+
+	first = cli_parse_breaker_args(&cmd_record_entry, argc, argv, &a);
+	memset(&ctx, 0, sizeof(ctx));
+	if (first >= argc)
+		cli_usage_error(&cmd_record_entry, "no outcome given (success or failure)");
+	if (first + 1 < argc)
+		cli_usage_error(&cmd_record_entry, "unexpected argument: %s", argv[first + 1]);
+	if (parse_outcome(argv[first], &ctx.call.outcome) < 0)
+		cli_usage_error(&cmd_record_entry,
+				"outcome \"%s\" is not success, failure or ignored", argv[first]);
+	if (!a.name)
+		cli_usage_error(&cmd_record_entry, "no breaker name given (-n NAME)");
+	if (disabled())
+		return 0; /* the kill switch: no config, no state */
+	cli_load_options(&a, &o);
+	path = cli_db_path(a.db);
+	s = cli_open_store(path);
+
+	ctx.o = &o;
+	ctx.admit_set = o.breaker;
+	ctx.admit_set.max_concurrent = 0; /* the work is done: no bulkhead to wait at */
+	ctx.env.now_ms = cli_now_ms();
+	ctx.env.jitter = 0;
+	txn_init(&t, a.name, &o, ctx.env.now_ms);
+	if (store_update(s, &t, admit_cb, &ctx) != STORE_OK)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+	if (t.transitioned)
+		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+
+	/* A call the breaker would have rejected still happened: it counts in the
+	 * totals, but as a call of no generation it moves nothing (invariant 2 of
+	 * breaker.c). */
+	ctx.call.exit_code = -1; /* "recorded by hand" in reasons */
+	ctx.call.probe = ctx.decision.probe;
+	ctx.call.bypassed = ctx.decision.bypassed;
+	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
+	ctx.env.now_ms = cli_now_ms();
+	txn_init(&t, a.name, &o, ctx.env.now_ms);
+	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+	if (t.transitioned)
+		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+
+	store_close(s);
+	hooks_wait(HOOK_WAIT_MS);
+	free(path);
+	options_free(&o);
+	return 0;
+}
+
+const struct cmd_entry cmd_record_entry = {
+	.name = "record",
+	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure",
+	.summary = "record an outcome of NAME as if a call admitted just now had ended with it",
+	.help = "Options:\n"
+		"  -n, --name NAME     the breaker (created if unknown)\n"
+		"      --db PATH       the state file\n"
+		"      --config PATH   read this file instead of the default ones\n"
+		"  -q, --quiet         no transition lines on stderr\n"
+		"  -h, --help          this help\n"
+		"Any option of run may be given too; give the ones run uses for NAME.\n"
+		"\n"
+		"The outcome is success, failure or ignored. It moves the breaker as a\n"
+		"call's would, with transition lines and hooks: after the open period the\n"
+		"recorded outcome is a probe's. When a call would be rejected now (open,\n"
+		"tripped, half-open with its slots taken) the outcome only counts in the\n"
+		"totals. CBEXEC_DISABLE=1 records nothing. Exit 0, or 125 on an error.\n",
+	.exec = record_exec,
+};

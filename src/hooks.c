@@ -1,0 +1,237 @@
+/* Transition side effects: the stderr line, syslog, and the on-* hook commands. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "hooks.h"
+#include "xmalloc.h"
+
+/* A hook this process started and has not yet reaped. */
+struct hook {
+	pid_t pid;
+	const char *which; /* "on-open", ...: a literal */
+	char *name;
+};
+
+/* Usually one or two per process; `reset --all` may start one or two per breaker. */
+static struct hook *hooks;
+static size_t nhooks, hooks_cap;
+
+/* The hook's environment, formatted before fork so the child only copies it. */
+struct hook_env {
+	const char *name, *from, *to, *reason;
+	char failures[16], last_exit[16], retry_after[24];
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void track(pid_t pid, const char *which, const char *name)
+{
+	if (nhooks == hooks_cap) {
+		size_t cap = hooks_cap ? hooks_cap * 2 : 4;
+		struct hook *h = realloc(hooks, cap * sizeof(*h));
+
+		if (!h)
+			err(EXIT_USAGE, "out of memory");
+		hooks = h;
+		hooks_cap = cap;
+	}
+	hooks[nhooks].pid = pid;
+	hooks[nhooks].which = which;
+	hooks[nhooks].name = xstrdup(name);
+	nhooks++;
+}
+
+static _Noreturn void run_hook(const char *cmd, const struct hook_env *e)
+{
+	int fd;
+
+	/* A session of its own: a Ctrl-C meant for the command, or the terminal
+	 * going away, does not cut a hook short, and one left running when
+	 * cbexec exits goes on undisturbed. */
+	setsid();
+	fd = open("/dev/null", O_RDONLY);
+	if (fd == -1)
+		close(STDIN_FILENO);
+	else if (fd != STDIN_FILENO) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	/* cbexec's stdout carries the command's output, often into a pipe that
+	 * a hook's "breaker opened" would corrupt; stderr is where cbexec's own
+	 * lines go and where logs collect them. */
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	/* Values go in the environment, never into the shell text: a reason
+	 * holds a user's --reason and must not be parsed as shell. */
+	if (setenv("CBEXEC_NAME", e->name, 1) || setenv("CBEXEC_FROM", e->from, 1) ||
+	    setenv("CBEXEC_TO", e->to, 1) || setenv("CBEXEC_REASON", e->reason, 1) ||
+	    setenv("CBEXEC_FAILURES", e->failures, 1) ||
+	    setenv("CBEXEC_LAST_EXIT", e->last_exit, 1) ||
+	    setenv("CBEXEC_RETRY_AFTER", e->retry_after, 1)) {
+		warn("%s: hook environment", e->name);
+		_exit(EXIT_CANNOT_EXEC);
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	warn("%s: hook: /bin/sh", e->name);
+	_exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+static void start_hook(const char *cmd, const char *which, const struct hook_env *e)
+{
+	pid_t pid;
+
+	if (!cmd || !*cmd)
+		return;
+	pid = fork();
+	if (pid == -1) {
+		warn("%s: %s hook not run", e->name, which);
+		return;
+	}
+	if (pid == 0)
+		run_hook(cmd, e);
+	track(pid, which, e->name);
+}
+
+static void log_transition(int priority, const char *name, const char *what)
+{
+	static bool opened;
+
+	if (!opened) {
+		openlog("cbexec", LOG_PID, LOG_USER);
+		opened = true;
+	}
+	syslog(priority, "%s: %s", name, what);
+}
+
+void hooks_transition(const struct options *o, const char *name, bool quiet,
+		      const struct breaker_transition *tr, const struct breaker_state *after,
+		      int64_t now_ms)
+{
+	char what[BREAKER_REASON_MAX + 64];
+	struct hook_env e;
+
+	memset(&e, 0, sizeof(e));
+	e.name = name;
+	e.from = breaker_state_name(tr->from);
+	e.to = breaker_state_name(tr->to);
+	e.reason = tr->reason;
+	if (tr->reason[0])
+		snprintf(what, sizeof(what), "%s -> %s: %s", e.from, e.to, tr->reason);
+	else
+		snprintf(what, sizeof(what), "%s -> %s", e.from, e.to);
+	if (!quiet)
+		warnx("%s: %s", name, what);
+	if (o->syslog)
+		log_transition(tr->to == BREAKER_OPEN ? LOG_WARNING : LOG_NOTICE, name, what);
+
+	/* A change of mode without a change of state (bypass, tripping a breaker
+	 * that is already open) is reported above but starts no hook: hooks
+	 * announce state changes, once each. */
+	if (tr->from == tr->to)
+		return;
+
+	snprintf(e.failures, sizeof(e.failures), "%u", after->consecutive_failures);
+	if (after->last_exit >= 0)
+		snprintf(e.last_exit, sizeof(e.last_exit), "%d", after->last_exit);
+	/* Empty when no retry time applies: not open, or tripped until reset. */
+	if (tr->to == BREAKER_OPEN && after->mode != BREAKER_FORCED_OPEN && after->retry_at_ms > 0) {
+		int64_t ms = after->retry_at_ms - now_ms;
+
+		snprintf(e.retry_after, sizeof(e.retry_after), "%lld",
+			 (long long)(ms > 0 ? (ms + 999) / 1000 : 0));
+	}
+
+	switch (tr->to) {
+	case BREAKER_OPEN:
+		start_hook(o->on_open, "on-open", &e);
+		break;
+	case BREAKER_HALF_OPEN:
+		start_hook(o->on_half_open, "on-half-open", &e);
+		break;
+	case BREAKER_CLOSED:
+		start_hook(o->on_close, "on-close", &e);
+		break;
+	}
+	start_hook(o->on_change, "on-change", &e);
+}
+
+static void report(const struct hook *h, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		warnx("%s: %s hook exited %d", h->name, h->which, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		warnx("%s: %s hook killed by signal %d", h->name, h->which, WTERMSIG(status));
+}
+
+static void format_ms(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+void hooks_wait(int64_t max_ms)
+{
+	int64_t deadline = mono_ms() + (max_ms > 0 ? max_ms : 0), pause = 1;
+	size_t left = nhooks;
+	char after[32];
+	int status;
+
+	/* Polling with WNOHANG, pid by pid: waiting on SIGCHLD would tangle with
+	 * runner.c, and wait(-1) could reap a process that is not a hook. */
+	while (left > 0) {
+		for (size_t i = 0; i < nhooks; i++) {
+			pid_t w;
+
+			if (hooks[i].pid <= 0)
+				continue;
+			w = waitpid(hooks[i].pid, &status, WNOHANG);
+			if (w == 0 || (w == -1 && errno == EINTR))
+				continue;
+			if (w == hooks[i].pid)
+				report(&hooks[i], status);
+			/* else ECHILD: reaped by the kernel because the caller
+			 * ignored SIGCHLD; there is no status to report. */
+			hooks[i].pid = 0;
+			left--;
+		}
+		if (left == 0 || mono_ms() >= deadline)
+			break;
+		sleep_ms(pause);
+		pause = pause < 10 ? pause * 2 : 10;
+	}
+
+	format_ms(max_ms > 0 ? max_ms : 0, after, sizeof(after));
+	for (size_t i = 0; i < nhooks; i++) {
+		if (hooks[i].pid > 0)
+			warnx("%s: %s hook still running after %s; left running", hooks[i].name,
+			      hooks[i].which, after);
+		free(hooks[i].name);
+	}
+	free(hooks);
+	hooks = NULL;
+	nhooks = hooks_cap = 0;
+}

@@ -1,0 +1,19 @@
+/* Transition side effects: stderr line, syslog, and the on-* hook commands. */
+#ifndef CBEXEC_HOOKS_H
+#define CBEXEC_HOOKS_H
+
+#include <stdint.h>
+
+#include "breaker.h"
+#include "options.h"
+
+/* Reports a transition this process made: stderr (unless quiet), syslog if asked,
+ * and starts the matching hooks without waiting for them. */
+void hooks_transition(const struct options *o, const char *name, bool quiet,
+		      const struct breaker_transition *tr, const struct breaker_state *after,
+		      int64_t now_ms);
+/* Waits for started hooks, at most max_ms in all; reports failures on stderr. A hook
+ * still running then is left to finish on its own. */
+void hooks_wait(int64_t max_ms);
+
+#endif

@@ -1,0 +1,385 @@
+/* Runs the wrapped command: fork, exec, signal forwarding, timeout, exit status. */
+
+/*
+ * EXIT STATUS, the contract of `cbexec run` (written here once; also in the
+ * EXIT STATUS section of cbexec(1), and tested in tests/cli/run.bats):
+ *
+ *   N      the command exited with status N
+ *   75     the breaker rejected the call (--open-exit-code changes it)  [cmd-run.c]
+ *   124    --timeout expired, whatever the command then died of
+ *   125    cbexec itself failed: usage, configuration, the state file with
+ *          on_store_error=fail [cli.c, cmd-run.c], or no process to run it in
+ *   126    the command was found but could not be executed
+ *   127    the command was not found
+ *   128+N  the command was killed by signal N (after runner_reraise() a shell
+ *          sees cbexec itself killed by N, which it also shows as 128+N)
+ *
+ * Signals. cbexec and the command stay in the caller's process group, so a
+ * Ctrl-C at the terminal reaches both and job control (Ctrl-Z, fg, SIGWINCH)
+ * works without cbexec acting as a shell. SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1
+ * SIGUSR2 sent to cbexec are passed on to the command, except a SIGINT or
+ * SIGQUIT from the terminal driver while the command is still in our group:
+ * it already has its own copy, and a second one turns one Ctrl-C into two,
+ * which terraform, docker compose and friends read as "skip the cleanup".
+ * Signals ignored by cbexec's caller are not caught, not passed on, and stay
+ * ignored in the command: that is the caller's choice (a background job of a
+ * non-interactive shell ignores SIGINT). The price of sharing the group: a
+ * timeout signals the command's process only, not processes it started.
+ *
+ * Timeout: SIGTERM (with SIGCONT, so a stopped command wakes to die), then
+ * SIGKILL kill_after_ms later. A kill_after of 0 means no SIGKILL, as in
+ * timeout(1).
+ */
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "exitcodes.h"
+#include "runner.h"
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+/* Set by the handlers, read and cleared by the wait loop. The handlers only
+ * run inside pselect(), the one place these signals are unblocked, so the loop
+ * never races with them. */
+static volatile sig_atomic_t caught[NFORWARDED];
+static volatile sig_atomic_t from_process[NFORWARDED]; /* sent with kill(2), not by a tty */
+
+/* What cbexec had before runner_run, restored in the child and afterwards. */
+struct saved_signals {
+	sigset_t mask;
+	bool installed[NFORWARDED];
+	struct sigaction action[NFORWARDED];
+	struct sigaction chld;
+};
+
+static void on_forwarded(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	for (size_t i = 0; i < NFORWARDED; i++) {
+		if (forwarded[i] != sig)
+			continue;
+		caught[i] = 1;
+#ifdef SI_KERNEL
+		if (!si || si->si_code != SI_KERNEL)
+			from_process[i] = 1;
+#else
+		(void)si;
+		from_process[i] = 1;
+#endif
+	}
+}
+
+/* Only there so that SIGCHLD interrupts pselect(). */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+static bool is_ignored(const struct sigaction *sa)
+{
+	return !(sa->sa_flags & SA_SIGINFO) && sa->sa_handler == SIG_IGN;
+}
+
+static void signals_install(struct saved_signals *s)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	for (size_t i = 0; i < NFORWARDED; i++) {
+		sigaction(forwarded[i], NULL, &s->action[i]);
+		s->installed[i] = !is_ignored(&s->action[i]);
+		if (s->installed[i])
+			sigaddset(&block, forwarded[i]);
+		caught[i] = from_process[i] = 0;
+	}
+	/* Blocked before the handlers go in and until the wait loop, so that a
+	 * signal arriving between fork and wait stays pending instead of lost. */
+	sigprocmask(SIG_BLOCK, &block, &s->mask);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_mask = block;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sa.sa_sigaction = on_forwarded;
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (s->installed[i])
+			sigaction(forwarded[i], &sa, NULL);
+
+	/* Even if the caller ignored SIGCHLD: with SIG_IGN the kernel would reap
+	 * the command itself and its exit status would be lost. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_mask = block;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, &s->chld);
+}
+
+static void signals_restore(const struct saved_signals *s)
+{
+	for (size_t i = 0; i < NFORWARDED; i++)
+		if (s->installed[i])
+			sigaction(forwarded[i], &s->action[i], NULL);
+	sigaction(SIGCHLD, &s->chld, NULL);
+	sigprocmask(SIG_SETMASK, &s->mask, NULL);
+}
+
+static bool is_interrupt(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
+
+/* Passes on what arrived since the last look. Called only while the command is
+ * unreaped, so its pid cannot have been reused (a zombie takes a signal harmlessly). */
+static void forward_caught(pid_t pid, struct runner_result *r)
+{
+	for (size_t i = 0; i < NFORWARDED; i++) {
+		int sig = forwarded[i];
+		bool by_process = from_process[i];
+
+		if (!caught[i])
+			continue;
+		caught[i] = from_process[i] = 0;
+		if (is_interrupt(sig))
+			r->interrupted = true;
+		/* The terminal sent it to the whole foreground group, so the
+		 * command has it already unless it moved to a group of its own. */
+		if (!by_process && (sig == SIGINT || sig == SIGQUIT) && getpgid(pid) == getpgrp())
+			continue;
+		kill(pid, sig);
+	}
+}
+
+/* A signal that came after the command was reaped has no one to go to; it was
+ * meant to end the command (often it is the same Ctrl-C that just killed it),
+ * so take it instead of letting it kill cbexec before the outcome is recorded. */
+static void signals_drain(const struct saved_signals *s, struct runner_result *r)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pending, one;
+
+	if (sigpending(&pending) == -1)
+		return;
+	for (size_t i = 0; i < NFORWARDED; i++) {
+		int sig = forwarded[i];
+
+		if (!s->installed[i] || sigismember(&s->mask, sig) || !sigismember(&pending, sig))
+			continue;
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		if (sigtimedwait(&one, NULL, &zero) == sig && is_interrupt(sig))
+			r->interrupted = true;
+	}
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t ms_to_ns(int64_t ms)
+{
+	const int64_t cap = INT64_MAX / 4 / 1000000; /* far beyond 365 days */
+
+	return (ms > cap ? cap : ms) * 1000000;
+}
+
+static int exec_status(int e)
+{
+	/* As timeout(1), env(1) and the shells: 127 only when there is no such file. */
+	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+static _Noreturn void exec_child(char *const argv[], const struct saved_signals *s, int fd)
+{
+	ssize_t n;
+	int e;
+
+	/* Our handlers back to what the caller had (SIG_IGN stays SIG_IGN, exec
+	 * resets the rest), then the mask; a signal forwarded before this point
+	 * is delivered now with the command's own disposition. */
+	signals_restore(s);
+	execvp(argv[0], argv);
+	e = errno;
+	/* Tell the parent the command never ran; the pipe is close-on-exec, so
+	 * reading nothing means exec succeeded. 4 bytes into an empty pipe are
+	 * written whole or not at all. */
+	n = write(fd, &e, sizeof(e));
+	(void)n;
+	_exit(exec_status(e));
+}
+
+void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
+		struct runner_result *r)
+{
+	struct saved_signals saved;
+	struct timespec ts;
+	sigset_t waitmask;
+	int errpipe[2], status = 0, child_errno = 0;
+	int64_t start, now, deadline = -1, kill_at = -1, wake;
+	pid_t pid, w;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		warn("cannot run %s", argv[0]);
+		r->exit_code = EXIT_USAGE;
+		r->start_failed = true;
+		return;
+	}
+	signals_install(&saved);
+	start = mono_ns();
+	pid = fork();
+	if (pid == -1) {
+		int e = errno;
+
+		signals_restore(&saved);
+		close(errpipe[0]);
+		close(errpipe[1]);
+		errno = e;
+		warn("cannot run %s", argv[0]);
+		r->exit_code = EXIT_USAGE;
+		r->start_failed = true;
+		return;
+	}
+	if (pid == 0)
+		exec_child(argv, &saved, errpipe[1]);
+	close(errpipe[1]);
+
+	if (timeout_ms > 0)
+		deadline = start + ms_to_ns(timeout_ms);
+	/* Our signals arrive only inside pselect(); one the caller had blocked
+	 * stays blocked, as timeout(1) leaves it. */
+	waitmask = saved.mask;
+	sigdelset(&waitmask, SIGCHLD);
+	for (;;) {
+		forward_caught(pid, r);
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w == -1 && errno != EINTR) {
+			warn("waiting for %s", argv[0]);
+			status = -1;
+			break;
+		}
+		now = mono_ns();
+		if (deadline >= 0 && !r->timed_out && now >= deadline) {
+			r->timed_out = true;
+			kill(pid, SIGTERM);
+			kill(pid, SIGCONT);
+			if (kill_after_ms > 0)
+				kill_at = now + ms_to_ns(kill_after_ms);
+		}
+		if (kill_at >= 0 && now >= kill_at) {
+			kill(pid, SIGKILL);
+			kill_at = -1;
+		}
+		wake = r->timed_out ? kill_at : deadline;
+		if (wake >= 0) {
+			ts.tv_sec = (wake - now) / 1000000000;
+			ts.tv_nsec = (wake - now) % 1000000000;
+			pselect(0, NULL, NULL, NULL, &ts, &waitmask);
+		} else {
+			pselect(0, NULL, NULL, NULL, NULL, &waitmask);
+		}
+	}
+	r->elapsed_ms = (mono_ns() - start) / 1000000;
+
+	/* The command is gone, so the write end is closed everywhere: this read
+	 * gets the child's errno or end of file, without blocking. */
+	if (read(errpipe[0], &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno))
+		r->start_failed = true;
+	close(errpipe[0]);
+	signals_drain(&saved, r);
+	signals_restore(&saved);
+
+	if (r->start_failed) {
+		/* Reported here, once, rather than by the child. */
+		warnx("%s: %s", argv[0], strerror(child_errno));
+		r->exit_code = exec_status(child_errno);
+		r->timed_out = false;
+	} else if (status == -1) {
+		r->exit_code = EXIT_USAGE;
+	} else if (WIFSIGNALED(status)) {
+		r->term_signal = WTERMSIG(status);
+		r->exit_code = 128 + r->term_signal;
+	} else if (WIFEXITED(status)) {
+		r->exit_code = WEXITSTATUS(status);
+	} else {
+		r->exit_code = EXIT_USAGE; /* stopped or continued: not asked for */
+	}
+	if (r->timed_out)
+		r->exit_code = EXIT_TIMEOUT;
+}
+
+static bool core_dumps_off(void)
+{
+#if defined(__linux__) && defined(PR_SET_DUMPABLE)
+	/* Also stops a core_pattern pipe, which RLIMIT_CORE does not. */
+	if (prctl(PR_SET_DUMPABLE, 0) == 0)
+		return true;
+#endif
+	struct rlimit rl = { 0, 0 };
+
+	return setrlimit(RLIMIT_CORE, &rl) == 0;
+}
+
+void runner_reraise(const struct runner_result *r)
+{
+	struct sigaction sa;
+	sigset_t one;
+	int sig = r->term_signal;
+
+	/* Not after a timeout: 124 is the answer then. Without a way to keep
+	 * cbexec from dumping core for the command's SIGQUIT or SIGSEGV, exit
+	 * with 128+N instead. */
+	if (sig <= 0 || r->timed_out || !core_dumps_off())
+		return;
+	fflush(NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+}
+
+int runner_exec(char *const argv[])
+{
+	int e;
+
+	execvp(argv[0], argv);
+	e = errno;
+	warnx("%s: %s", argv[0], strerror(e));
+	return exec_status(e);
+}
+
+_Noreturn void runner_exec_shell(const char *cmd)
+{
+	int e;
+
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	e = errno;
+	warnx("/bin/sh: %s", strerror(e));
+	fflush(NULL);
+	_exit(exec_status(e));
+}

@@ -1,0 +1,30 @@
+/* Runs the wrapped command: fork, exec, signal forwarding, timeout, exit status. */
+#ifndef CBEXEC_RUNNER_H
+#define CBEXEC_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct runner_result {
+	int exit_code;      /* what cbexec exits with */
+	bool timed_out;     /* --timeout expired (exit_code 124) */
+	bool interrupted;   /* ended after cbexec forwarded SIGINT, SIGTERM or SIGHUP */
+	bool start_failed;  /* 126 or 127: the command never ran */
+	int64_t elapsed_ms; /* CLOCK_MONOTONIC */
+	int term_signal;    /* the signal that killed the command, else 0 */
+};
+
+/* Runs argv[0] (PATH search, no shell) and waits. timeout_ms 0 means none. */
+void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
+		struct runner_result *r);
+/* Call last, after recording and hooks_wait(): if the command was killed by a signal
+ * (not after a timeout), cbexec dies of the same signal, as timeout(1) does, so that a
+ * shell sees it; bash stops a script on Ctrl-C only when its child died of SIGINT.
+ * Returns when there is nothing to do; then exit with r->exit_code. */
+void runner_reraise(const struct runner_result *r);
+/* Replaces cbexec with the command, for CBEXEC_DISABLE=1; returns only to say why not. */
+int runner_exec(char *const argv[]);
+/* Replaces cbexec with /bin/sh -c cmd (the fallback); does not return. */
+_Noreturn void runner_exec_shell(const char *cmd);
+
+#endif

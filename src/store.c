@@ -1,0 +1,1018 @@
+/* The state file: the only module that speaks SQL. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "store.h"
+
+/*
+ * Schema 1 (PRAGMA user_version = 1, PRAGMA application_id = STORE_APP_ID).
+ *
+ * - breakers: one row per breaker name: the persisted fields of struct
+ *   breaker_state, the window as window_encode()'s blob, the settings last
+ *   used (for status), and history_seq, the seq of its newest history event.
+ * - history: transitions per breaker keyed by (breaker, seq), WITHOUT ROWID so
+ *   that one breaker's events are one range of the key: trimming after an
+ *   insert deletes "seq <= newest - limit", usually one row, whatever the
+ *   length of the history.
+ * - leases: calls in flight that hold a probe slot or a concurrency slot.
+ *   AUTOINCREMENT so that an id is never reused: a call whose lease expired
+ *   and was dropped must not release someone else's lease when it ends.
+ *
+ * Times are ms since the epoch, durations ms, all INTEGER.
+ */
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_APP_ID 0x63626578 /* "cbex": tells our file from another program's */
+#define STORE_BUSY_TIMEOUT_MS 10000
+#define STORE_HISTORY_DEFAULT 1000
+
+static const char schema_sql[] =
+	"CREATE TABLE breakers ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" state INTEGER NOT NULL,"
+	" mode INTEGER NOT NULL,"
+	" generation INTEGER NOT NULL,"
+	" consecutive_failures INTEGER NOT NULL,"
+	" consecutive_successes INTEGER NOT NULL,"
+	" state_changed_at INTEGER NOT NULL,"
+	" retry_at INTEGER NOT NULL,"
+	" open_period INTEGER NOT NULL,"
+	" last_failure_at INTEGER NOT NULL,"
+	" last_exit INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" mode_reason TEXT NOT NULL,"
+	" total_calls INTEGER NOT NULL,"
+	" total_successes INTEGER NOT NULL,"
+	" total_failures INTEGER NOT NULL,"
+	" total_ignored INTEGER NOT NULL,"
+	" total_rejected INTEGER NOT NULL,"
+	" total_timeouts INTEGER NOT NULL,"
+	" total_slow INTEGER NOT NULL,"
+	" total_opens INTEGER NOT NULL,"
+	" window BLOB,"
+	" failure_threshold INTEGER NOT NULL,"
+	" success_threshold INTEGER NOT NULL,"
+	" recovery_timeout INTEGER NOT NULL,"
+	" half_open_max_calls INTEGER NOT NULL,"
+	" max_concurrent INTEGER NOT NULL,"
+	" history_seq INTEGER NOT NULL"
+	");"
+	"CREATE TABLE history ("
+	" breaker TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" from_state INTEGER NOT NULL,"
+	" to_state INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" PRIMARY KEY (breaker, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE leases ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" breaker TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" start_time INTEGER NOT NULL,"
+	" pidns INTEGER NOT NULL," /* pids only compare within one pid namespace */
+	" generation INTEGER NOT NULL,"
+	" probe INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX leases_breaker ON leases (breaker);";
+
+/* The columns of breakers after name, in the order of enum column. */
+#define BREAKER_COLUMNS                                                                       \
+	"state, mode, generation, consecutive_failures, consecutive_successes, "              \
+	"state_changed_at, retry_at, open_period, last_failure_at, last_exit, reason, "       \
+	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "          \
+	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, " \
+	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq"
+
+enum column {
+	C_STATE,
+	C_MODE,
+	C_GENERATION,
+	C_CONSECUTIVE_FAILURES,
+	C_CONSECUTIVE_SUCCESSES,
+	C_STATE_CHANGED_AT,
+	C_RETRY_AT,
+	C_OPEN_PERIOD,
+	C_LAST_FAILURE_AT,
+	C_LAST_EXIT,
+	C_REASON,
+	C_MODE_REASON,
+	C_TOTAL_CALLS,
+	C_TOTAL_SUCCESSES,
+	C_TOTAL_FAILURES,
+	C_TOTAL_IGNORED,
+	C_TOTAL_REJECTED,
+	C_TOTAL_TIMEOUTS,
+	C_TOTAL_SLOW,
+	C_TOTAL_OPENS,
+	C_WINDOW,
+	C_FAILURE_THRESHOLD,
+	C_SUCCESS_THRESHOLD,
+	C_RECOVERY_TIMEOUT,
+	C_HALF_OPEN_MAX_CALLS,
+	C_MAX_CONCURRENT,
+	C_HISTORY_SEQ,
+	C_COUNT
+};
+
+#define RFC3339(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000, 'unixepoch')"
+#define STATE_NAME(col)                                                                       \
+	"CASE " col " WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' END"
+
+#define STATUS_OBJECT                                                                         \
+	"json_object('name', name, "                                                          \
+	"'state', " STATE_NAME("state") ", "                                                  \
+	"'mode', CASE mode WHEN 0 THEN 'normal' WHEN 1 THEN 'tripped' WHEN 2 THEN 'bypass' END, " \
+	"'mode_reason', nullif(mode_reason, ''), "                                            \
+	"'reason', reason, "                                                                  \
+	"'generation', generation, "                                                          \
+	"'consecutive_failures', consecutive_failures, "                                      \
+	"'failure_threshold', failure_threshold, "                                            \
+	"'consecutive_successes', consecutive_successes, "                                    \
+	"'success_threshold', success_threshold, "                                            \
+	"'half_open_max_calls', half_open_max_calls, "                                        \
+	"'total_calls', total_calls, "                                                        \
+	"'total_successes', total_successes, "                                                \
+	"'total_failures', total_failures, "                                                  \
+	"'total_ignored', total_ignored, "                                                    \
+	"'total_rejected', total_rejected, "                                                  \
+	"'total_timeouts', total_timeouts, "                                                  \
+	"'total_slow', total_slow, "                                                          \
+	"'total_opens', total_opens, "                                                        \
+	"'last_exit_code', nullif(last_exit, -1), "                                           \
+	"'last_failure_at', CASE WHEN last_failure_at > 0 THEN " RFC3339("last_failure_at")    \
+	" END, "                                                                              \
+	"'state_changed_at', CASE WHEN state_changed_at > 0 THEN " RFC3339("state_changed_at") \
+	" END, "                                                                              \
+	"'retry_at', CASE WHEN state = 1 AND retry_at > 0 THEN " RFC3339("retry_at") " END, "  \
+	"'recovery_timeout_seconds', recovery_timeout / 1000.0, "                             \
+	"'open_period_seconds', open_period / 1000.0)"
+
+/* The live-lease test, as an SQL function so that pruning is one DELETE. */
+#define LEASE_ALIVE "cbexec_lease_alive(pid, start_time, pidns)"
+
+enum query {
+	Q_BEGIN,
+	Q_BEGIN_IMMEDIATE,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_LOAD,
+	Q_SAVE,
+	Q_EXISTS,
+	Q_EACH,
+	Q_LEASE_RELEASE,
+	Q_LEASE_PRUNE,
+	Q_LEASE_COUNT,
+	Q_LEASE_COUNT_LIVE,
+	Q_LEASE_TAKE,
+	Q_HISTORY_ADD,
+	Q_HISTORY_TRIM,
+	Q_HISTORY_LIST,
+	Q_HISTORY_JSON,
+	Q_STATUS_ALL,
+	Q_STATUS_ONE,
+	Q_DELETE_BREAKER,
+	Q_DELETE_LEASES,
+	Q_DELETE_HISTORY,
+	Q_COUNT
+};
+
+static const char *const query_sql[Q_COUNT] = {
+	[Q_BEGIN] = "BEGIN",
+	/* Takes the write lock first: a deferred BEGIN that reads then writes can
+	 * fail with SQLITE_BUSY that no busy handler can wait out. */
+	[Q_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_LOAD] = "SELECT " BREAKER_COLUMNS " FROM breakers WHERE name = ?1",
+	[Q_SAVE] = "INSERT OR REPLACE INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
+		   "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+		   "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+	[Q_EXISTS] = "SELECT 1 FROM breakers WHERE name = ?1",
+	[Q_EACH] = "SELECT name, " BREAKER_COLUMNS " FROM breakers ORDER BY name",
+	[Q_LEASE_RELEASE] = "DELETE FROM leases WHERE id = ?1 AND breaker = ?2",
+	[Q_LEASE_PRUNE] = "DELETE FROM leases WHERE breaker = ?1 AND (expires_at <= ?2 OR "
+			  "NOT " LEASE_ALIVE ")",
+	[Q_LEASE_COUNT] = "SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
+			  "FROM leases WHERE breaker = ?1",
+	[Q_LEASE_COUNT_LIVE] = "SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
+			       "FROM leases WHERE breaker = ?1 AND expires_at > ?3 AND " LEASE_ALIVE,
+	[Q_LEASE_TAKE] = "INSERT INTO leases (breaker, pid, start_time, pidns, generation, probe, "
+			 "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_HISTORY_ADD] = "INSERT INTO history (breaker, seq, time, from_state, to_state, reason) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_HISTORY_TRIM] = "DELETE FROM history WHERE breaker = ?1 AND seq <= ?2",
+	[Q_HISTORY_LIST] = "SELECT time, from_state, to_state, reason FROM (SELECT seq, time, "
+			   "from_state, to_state, reason FROM history WHERE breaker = ?1 "
+			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339("time") ", "
+			   "'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME("to_state") ", "
+			   "'reason', reason)) FROM (SELECT seq, time, from_state, to_state, "
+			   "reason FROM history WHERE breaker = ?1 ORDER BY seq DESC LIMIT ?2 ) "
+			   "ORDER BY seq",
+	[Q_STATUS_ALL] = "SELECT json_group_array(json(o)) FROM (SELECT " STATUS_OBJECT " AS o "
+			 "FROM breakers ORDER BY name)",
+	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",
+	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
+	[Q_DELETE_LEASES] = "DELETE FROM leases WHERE breaker = ?1",
+	[Q_DELETE_HISTORY] = "DELETE FROM history WHERE breaker = ?1",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use */
+	char err[512];
+};
+
+const char *store_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
+
+const char *store_errmsg(const struct store *s)
+{
+	return s->err[0] ? s->err : "unknown error";
+}
+
+/* Keeps SQLite's message for the caller, who prefixes the path. */
+static void note_error(struct store *s)
+{
+	int code = sqlite3_errcode(s->db) & 0xff;
+
+	if (code == SQLITE_BUSY)
+		snprintf(s->err, sizeof(s->err),
+			 "%s: another process held the state file locked for over %d s",
+			 sqlite3_errmsg(s->db), STORE_BUSY_TIMEOUT_MS / 1000);
+	else
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *query(struct store *s, enum query id)
+{
+	if (!s->stmt[id] && sqlite3_prepare_v3(s->db, query_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					       &s->stmt[id], NULL) != SQLITE_OK) {
+		note_error(s);
+		return NULL;
+	}
+	return s->stmt[id];
+}
+
+/* Steps q to the end (it must return no rows, or its rows are not wanted). */
+static int run(struct store *s, sqlite3_stmt *q)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		note_error(s);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int run_query(struct store *s, enum query id)
+{
+	sqlite3_stmt *q = query(s, id);
+
+	return q ? run(s, q) : -1;
+}
+
+/* Ends a failed transaction; the message already noted stays. SQLite rolls some
+ * errors back itself, hence the autocommit test. */
+static int abort_txn(struct store *s)
+{
+	for (int i = 0; i < Q_COUNT; i++)
+		if (s->stmt[i])
+			sqlite3_reset(s->stmt[i]);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return STORE_ERR;
+}
+
+/* ROLLBACK of a transaction that wrote nothing on purpose; its failure is not an error. */
+static void end_read(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+	snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+static int64_t clamp_u32(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : v;
+}
+
+/* Fills st, saved and *seq from the row whose columns start at base. */
+static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *name,
+		      struct breaker_state *st, struct breaker_settings *saved, int64_t *seq)
+{
+	int64_t state = sqlite3_column_int64(q, base + C_STATE);
+	int64_t mode = sqlite3_column_int64(q, base + C_MODE);
+	const void *blob;
+
+	if (state < BREAKER_CLOSED || state > BREAKER_HALF_OPEN || mode < BREAKER_NORMAL ||
+	    mode > BREAKER_BYPASS) {
+		snprintf(s->err, sizeof(s->err), "breaker %s: invalid state %lld or mode %lld in the "
+			 "state file", name, (long long)state, (long long)mode);
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->state = (enum breaker_state_kind)state;
+	st->mode = (enum breaker_mode)mode;
+	st->generation = sqlite3_column_int64(q, base + C_GENERATION);
+	st->consecutive_failures =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_CONSECUTIVE_FAILURES));
+	st->consecutive_successes =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_CONSECUTIVE_SUCCESSES));
+	st->state_changed_at_ms = sqlite3_column_int64(q, base + C_STATE_CHANGED_AT);
+	st->retry_at_ms = sqlite3_column_int64(q, base + C_RETRY_AT);
+	st->open_period_ms = sqlite3_column_int64(q, base + C_OPEN_PERIOD);
+	st->last_failure_at_ms = sqlite3_column_int64(q, base + C_LAST_FAILURE_AT);
+	st->last_exit = sqlite3_column_int(q, base + C_LAST_EXIT);
+	copy_text(st->reason, sizeof(st->reason), sqlite3_column_text(q, base + C_REASON));
+	copy_text(st->mode_reason, sizeof(st->mode_reason),
+		  sqlite3_column_text(q, base + C_MODE_REASON));
+	st->totals.calls = sqlite3_column_int64(q, base + C_TOTAL_CALLS);
+	st->totals.successes = sqlite3_column_int64(q, base + C_TOTAL_SUCCESSES);
+	st->totals.failures = sqlite3_column_int64(q, base + C_TOTAL_FAILURES);
+	st->totals.ignored = sqlite3_column_int64(q, base + C_TOTAL_IGNORED);
+	st->totals.rejected = sqlite3_column_int64(q, base + C_TOTAL_REJECTED);
+	st->totals.timeouts = sqlite3_column_int64(q, base + C_TOTAL_TIMEOUTS);
+	st->totals.slow = sqlite3_column_int64(q, base + C_TOTAL_SLOW);
+	st->totals.opens = sqlite3_column_int64(q, base + C_TOTAL_OPENS);
+	/* A blob we cannot read leaves a cleared window: the window only feeds the rate
+	 * rules, and losing it costs less than refusing the breaker. */
+	blob = sqlite3_column_blob(q, base + C_WINDOW);
+	window_decode(&st->window, blob ? blob : (const void *)"",
+		      (size_t)sqlite3_column_bytes(q, base + C_WINDOW));
+
+	breaker_settings_init(saved);
+	saved->failure_threshold =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_FAILURE_THRESHOLD));
+	saved->success_threshold =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_SUCCESS_THRESHOLD));
+	saved->recovery_timeout_ms = sqlite3_column_int64(q, base + C_RECOVERY_TIMEOUT);
+	saved->half_open_max_calls =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_HALF_OPEN_MAX_CALLS));
+	saved->max_concurrent =
+		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_MAX_CONCURRENT));
+	*seq = sqlite3_column_int64(q, base + C_HISTORY_SEQ);
+	return 0;
+}
+
+/* STORE_OK with the row, STORE_NOTFOUND, or STORE_ERR. */
+static int load(struct store *s, const char *name, struct breaker_state *st,
+		struct breaker_settings *saved, int64_t *seq)
+{
+	sqlite3_stmt *q = query(s, Q_LOAD);
+	int rc, ret;
+
+	if (!q)
+		return STORE_ERR;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		ret = decode_row(s, q, 0, name, st, saved, seq) == 0 ? STORE_OK : STORE_ERR;
+	else if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else {
+		note_error(s);
+		ret = STORE_ERR;
+	}
+	sqlite3_reset(q);
+	return ret;
+}
+
+static int save(struct store *s, const char *name, const struct breaker_state *st,
+		const struct breaker_settings *set, int64_t seq)
+{
+	sqlite3_stmt *q = query(s, Q_SAVE);
+	uint8_t window[WINDOW_ENCODED_MAX];
+	size_t wlen;
+
+	if (!q)
+		return -1;
+	/* Parameter ?N holds column N - 2; ?1 is the name. */
+#define B(col) ((col) + 2)
+	bind_text(q, 1, name);
+	sqlite3_bind_int(q, B(C_STATE), (int)st->state);
+	sqlite3_bind_int(q, B(C_MODE), (int)st->mode);
+	sqlite3_bind_int64(q, B(C_GENERATION), st->generation);
+	sqlite3_bind_int64(q, B(C_CONSECUTIVE_FAILURES), st->consecutive_failures);
+	sqlite3_bind_int64(q, B(C_CONSECUTIVE_SUCCESSES), st->consecutive_successes);
+	sqlite3_bind_int64(q, B(C_STATE_CHANGED_AT), st->state_changed_at_ms);
+	sqlite3_bind_int64(q, B(C_RETRY_AT), st->retry_at_ms);
+	sqlite3_bind_int64(q, B(C_OPEN_PERIOD), st->open_period_ms);
+	sqlite3_bind_int64(q, B(C_LAST_FAILURE_AT), st->last_failure_at_ms);
+	sqlite3_bind_int(q, B(C_LAST_EXIT), st->last_exit);
+	bind_text(q, B(C_REASON), st->reason);
+	bind_text(q, B(C_MODE_REASON), st->mode_reason);
+	sqlite3_bind_int64(q, B(C_TOTAL_CALLS), st->totals.calls);
+	sqlite3_bind_int64(q, B(C_TOTAL_SUCCESSES), st->totals.successes);
+	sqlite3_bind_int64(q, B(C_TOTAL_FAILURES), st->totals.failures);
+	sqlite3_bind_int64(q, B(C_TOTAL_IGNORED), st->totals.ignored);
+	sqlite3_bind_int64(q, B(C_TOTAL_REJECTED), st->totals.rejected);
+	sqlite3_bind_int64(q, B(C_TOTAL_TIMEOUTS), st->totals.timeouts);
+	sqlite3_bind_int64(q, B(C_TOTAL_SLOW), st->totals.slow);
+	sqlite3_bind_int64(q, B(C_TOTAL_OPENS), st->totals.opens);
+	wlen = window_encode(&st->window, window, sizeof(window));
+	sqlite3_bind_blob(q, B(C_WINDOW), window, (int)wlen, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, B(C_FAILURE_THRESHOLD), set->failure_threshold);
+	sqlite3_bind_int64(q, B(C_SUCCESS_THRESHOLD), set->success_threshold);
+	sqlite3_bind_int64(q, B(C_RECOVERY_TIMEOUT), set->recovery_timeout_ms);
+	sqlite3_bind_int64(q, B(C_HALF_OPEN_MAX_CALLS), set->half_open_max_calls);
+	sqlite3_bind_int64(q, B(C_MAX_CONCURRENT), set->max_concurrent);
+	sqlite3_bind_int64(q, B(C_HISTORY_SEQ), seq);
+#undef B
+	return run(s, q);
+}
+
+/* Counts this breaker's leases into st: every one, or only the live ones. */
+static int count_leases(struct store *s, const char *name, int64_t now_ms, bool live_only,
+			struct breaker_state *st)
+{
+	sqlite3_stmt *q = query(s, live_only ? Q_LEASE_COUNT_LIVE : Q_LEASE_COUNT);
+	int rc;
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, name);
+	sqlite3_bind_int64(q, 2, st->generation);
+	if (live_only)
+		sqlite3_bind_int64(q, 3, now_ms);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		st->calls_inflight = (uint32_t)clamp_u32(sqlite3_column_int64(q, 0));
+		st->probes_inflight = (uint32_t)clamp_u32(sqlite3_column_int64(q, 1));
+	} else {
+		note_error(s);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Deletes the lease being released and the dead ones; returns how many, or -1. */
+static int drop_leases(struct store *s, const struct store_txn *t)
+{
+	sqlite3_stmt *q;
+	int dropped = 0;
+
+	if (t->release_lease) {
+		if (!(q = query(s, Q_LEASE_RELEASE)))
+			return -1;
+		sqlite3_bind_int64(q, 1, t->release_lease);
+		bind_text(q, 2, t->name);
+		if (run(s, q) < 0)
+			return -1;
+		dropped += sqlite3_changes(s->db);
+	}
+	if (!(q = query(s, Q_LEASE_PRUNE)))
+		return -1;
+	bind_text(q, 1, t->name);
+	sqlite3_bind_int64(q, 2, t->now_ms);
+	if (run(s, q) < 0)
+		return -1;
+	return dropped + sqlite3_changes(s->db);
+}
+
+static int take_lease(struct store *s, struct store_txn *t)
+{
+	sqlite3_stmt *q = query(s, Q_LEASE_TAKE);
+	pid_t pid = getpid();
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, t->name);
+	sqlite3_bind_int64(q, 2, pid);
+	sqlite3_bind_int64(q, 3, proc_start_time(pid));
+	sqlite3_bind_int64(q, 4, (int64_t)proc_pid_namespace());
+	sqlite3_bind_int64(q, 5, t->lease_generation);
+	sqlite3_bind_int(q, 6, t->lease_probe);
+	sqlite3_bind_int64(q, 7, t->lease_expires_ms);
+	if (run(s, q) < 0)
+		return -1;
+	t->lease_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int add_history(struct store *s, const struct store_txn *t, int64_t seq)
+{
+	sqlite3_stmt *q = query(s, Q_HISTORY_ADD);
+	int64_t limit = t->history_limit ? t->history_limit : STORE_HISTORY_DEFAULT;
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, t->name);
+	sqlite3_bind_int64(q, 2, seq);
+	sqlite3_bind_int64(q, 3, t->now_ms);
+	sqlite3_bind_int(q, 4, (int)t->transition.from);
+	sqlite3_bind_int(q, 5, (int)t->transition.to);
+	bind_text(q, 6, t->transition.reason);
+	if (run(s, q) < 0)
+		return -1;
+	/* A range of the primary key: one row when the limit is unchanged. */
+	if (!(q = query(s, Q_HISTORY_TRIM)))
+		return -1;
+	bind_text(q, 1, t->name);
+	sqlite3_bind_int64(q, 2, seq - limit);
+	return run(s, q);
+}
+
+int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
+{
+	struct breaker_state st;
+	struct breaker_settings saved;
+	int64_t seq = 0;
+	int rc, dropped;
+
+	t->lease_id = 0;
+	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0)
+		return abort_txn(s);
+	rc = load(s, t->name, &st, &saved, &seq);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	if (rc == STORE_NOTFOUND) {
+		if (!t->create) {
+			end_read(s);
+			return STORE_NOTFOUND;
+		}
+		if (t->settings)
+			saved = *t->settings;
+		else
+			breaker_settings_init(&saved);
+		breaker_state_init(&st, &saved, t->now_ms);
+	}
+	if ((dropped = drop_leases(s, t)) < 0 || count_leases(s, t->name, t->now_ms, false, &st) < 0)
+		return abort_txn(s);
+
+	fn(&st, t, ctx);
+
+	if (t->write) {
+		if (t->transitioned)
+			seq++;
+		if (save(s, t->name, &st, t->settings ? t->settings : &saved, seq) < 0)
+			return abort_txn(s);
+		if (t->take_lease && take_lease(s, t) < 0)
+			return abort_txn(s);
+		if (t->transitioned && add_history(s, t, seq) < 0)
+			return abort_txn(s);
+	}
+	if (t->write || dropped > 0) {
+		if (run_query(s, Q_COMMIT) < 0) {
+			t->lease_id = 0;
+			return abort_txn(s);
+		}
+	} else {
+		end_read(s);
+	}
+	return STORE_OK;
+}
+
+int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
+	       struct breaker_settings *saved)
+{
+	struct breaker_settings unused;
+	int64_t seq;
+	int rc;
+
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	rc = load(s, name, st, saved ? saved : &unused, &seq);
+	if (rc == STORE_OK && count_leases(s, name, now_ms, true, st) < 0)
+		rc = STORE_ERR;
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	end_read(s);
+	return rc;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int store_each(struct store *s, store_each_fn fn, void *ctx)
+{
+	struct breaker_state st;
+	struct breaker_settings saved;
+	sqlite3_stmt *q;
+	int64_t seq, now = wall_ms();
+	int rc;
+
+	if (run_query(s, Q_BEGIN) < 0 || !(q = query(s, Q_EACH)))
+		return abort_txn(s);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+
+		if (!name || decode_row(s, q, 1, name, &st, &saved, &seq) < 0 ||
+		    count_leases(s, name, now, true, &st) < 0)
+			return abort_txn(s);
+		if (fn(name, &st, &saved, ctx) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		note_error(s);
+		return abort_txn(s);
+	}
+	sqlite3_reset(q);
+	end_read(s);
+	return STORE_OK;
+}
+
+/* Prints the one text column of q's row, if any, after sep when sep is not 0. */
+static int print_json(struct store *s, sqlite3_stmt *q, int sep, FILE *out, bool *found)
+{
+	int rc = sqlite3_step(q);
+
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW) {
+		if (sep)
+			fputc(sep, out);
+		fputs((const char *)sqlite3_column_text(q, 0), out);
+	} else if (rc != SQLITE_DONE) {
+		note_error(s);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_status_json(struct store *s, const char *const *names, int n, FILE *out)
+{
+	sqlite3_stmt *q;
+	bool found;
+	int ret = STORE_OK, printed = 0;
+
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	if (n == 0) {
+		if (!(q = query(s, Q_STATUS_ALL)) || print_json(s, q, 0, out, &found) < 0)
+			return abort_txn(s);
+		fputc('\n', out);
+		end_read(s);
+		return STORE_OK;
+	}
+	/* Named breakers in the caller's order: SQLite builds each object, and only
+	 * the brackets and commas between them are ours. */
+	if (!(q = query(s, Q_STATUS_ONE)))
+		return abort_txn(s);
+	fputc('[', out);
+	for (int i = 0; i < n; i++) {
+		bind_text(q, 1, names[i]);
+		if (print_json(s, q, printed ? ',' : 0, out, &found) < 0) {
+			fputs("]\n", out);
+			return abort_txn(s);
+		}
+		if (found)
+			printed++;
+		else
+			ret = STORE_NOTFOUND;
+	}
+	fputs("]\n", out);
+	end_read(s);
+	return ret;
+}
+
+/* STORE_OK if the breaker has a row, STORE_NOTFOUND, or STORE_ERR. */
+static int exists(struct store *s, const char *name)
+{
+	sqlite3_stmt *q = query(s, Q_EXISTS);
+	int rc;
+
+	if (!q)
+		return STORE_ERR;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		note_error(s);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+}
+
+/* LIMIT -1 is SQLite's "no limit". */
+static int64_t history_limit(uint32_t limit)
+{
+	return limit ? (int64_t)limit : -1;
+}
+
+int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn,
+		  void *ctx)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	if ((rc = exists(s, name)) != STORE_OK) {
+		if (rc == STORE_ERR)
+			return abort_txn(s);
+		end_read(s);
+		return rc;
+	}
+	if (!(q = query(s, Q_HISTORY_LIST)))
+		return abort_txn(s);
+	bind_text(q, 1, name);
+	sqlite3_bind_int64(q, 2, history_limit(limit));
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_event e;
+
+		e.time_ms = sqlite3_column_int64(q, 0);
+		e.from = (enum breaker_state_kind)sqlite3_column_int(q, 1);
+		e.to = (enum breaker_state_kind)sqlite3_column_int(q, 2);
+		e.reason = (const char *)sqlite3_column_text(q, 3);
+		if (!e.reason)
+			e.reason = "";
+		if (fn(&e, ctx) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		note_error(s);
+		return abort_txn(s);
+	}
+	sqlite3_reset(q);
+	end_read(s);
+	return STORE_OK;
+}
+
+int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *out)
+{
+	sqlite3_stmt *q;
+	bool found;
+	int rc;
+
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	if ((rc = exists(s, name)) != STORE_OK) {
+		if (rc == STORE_ERR)
+			return abort_txn(s);
+		end_read(s);
+		return rc;
+	}
+	if (!(q = query(s, Q_HISTORY_JSON)))
+		return abort_txn(s);
+	bind_text(q, 1, name);
+	sqlite3_bind_int64(q, 2, history_limit(limit));
+	if (print_json(s, q, 0, out, &found) < 0)
+		return abort_txn(s);
+	fputc('\n', out);
+	end_read(s);
+	return STORE_OK;
+}
+
+static int delete_rows(struct store *s, enum query id, const char *name)
+{
+	sqlite3_stmt *q = query(s, id);
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, name);
+	return run(s, q);
+}
+
+int store_delete(struct store *s, const char *name)
+{
+	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0 || delete_rows(s, Q_DELETE_BREAKER, name) < 0)
+		return abort_txn(s);
+	if (sqlite3_changes(s->db) == 0) {
+		end_read(s);
+		return STORE_NOTFOUND;
+	}
+	if (delete_rows(s, Q_DELETE_LEASES, name) < 0 ||
+	    delete_rows(s, Q_DELETE_HISTORY, name) < 0 || run_query(s, Q_COMMIT) < 0)
+		return abort_txn(s);
+	return STORE_OK;
+}
+
+/* cbexec_lease_alive(pid, start_time, pidns): is the lease owner still running? */
+static void sql_lease_alive(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	int64_t pid = sqlite3_value_int64(argv[0]);
+	int64_t start = sqlite3_value_int64(argv[1]);
+	uint64_t ns = (uint64_t)sqlite3_value_int64(argv[2]), own = proc_pid_namespace();
+
+	(void)argc;
+	/* A pid from another pid namespace (another container) means nothing here:
+	 * such a lease lives until it expires. */
+	if (ns && own && ns != own)
+		sqlite3_result_int(c, 1);
+	else
+		sqlite3_result_int(c, pid > 0 && pid <= INT32_MAX && proc_alive((pid_t)pid, start));
+}
+
+/* Creates the directories of path that are missing, 0700 whatever the umask. */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+	char *dir = strdup(path);
+	int ret = 0;
+
+	if (!dir) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0700) == 0) {
+			chmod(dir, 0700);
+		} else if (errno != EEXIST) {
+			snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+			ret = -1;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return ret;
+}
+
+/* Creates the file 0600 if it is missing, before SQLite sees it, so that it is
+ * private whatever the umask; an existing file is left alone. */
+static int create_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (make_parents(path, err, errlen) < 0)
+			return -1;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+	}
+	if (fd >= 0) {
+		fchmod(fd, 0600);
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "cannot create the state file: %s", strerror(errno));
+	return -1;
+}
+
+struct header {
+	int64_t version, app_id, objects;
+};
+
+/* Reads the schema version, application id and schema size: a read, so that a
+ * file that is not ours is never written. */
+static int read_header(struct store *s, struct header *h)
+{
+	static const char sql[] = "SELECT (SELECT user_version FROM pragma_user_version), "
+				  "(SELECT application_id FROM pragma_application_id), "
+				  "(SELECT count(*) FROM sqlite_schema)";
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		note_error(s);
+		return -1;
+	}
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		h->version = sqlite3_column_int64(q, 0);
+		h->app_id = sqlite3_column_int64(q, 1);
+		h->objects = sqlite3_column_int64(q, 2);
+	} else {
+		note_error(s);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static bool header_empty(const struct header *h)
+{
+	return h->version == 0 && h->app_id == 0 && h->objects == 0;
+}
+
+/* STORE_OK if h describes a store this build reads. */
+static int header_check(struct store *s, const struct header *h)
+{
+	if (h->app_id != STORE_APP_ID) {
+		snprintf(s->err, sizeof(s->err),
+			 "a SQLite database of another program, not a cbexec state file");
+		return STORE_ERR;
+	}
+	if (h->version > STORE_SCHEMA_VERSION) {
+		snprintf(s->err, sizeof(s->err),
+			 "written by a newer cbexec (schema %lld); upgrade cbexec",
+			 (long long)h->version);
+		return STORE_ERR;
+	}
+	if (h->version < 1) {
+		snprintf(s->err, sizeof(s->err), "unknown schema version %lld",
+			 (long long)h->version);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Creates schema 1 in an empty database; another process may be doing the same. */
+static int create_schema(struct store *s)
+{
+	struct header h;
+	char sql[128];
+
+	/* WAL lets readers and the one writer proceed together, and costs one fsync
+	 * per checkpoint instead of per transaction. The mode is persistent in the
+	 * file, so it is set here once rather than on every open; it cannot change
+	 * inside a transaction, hence before BEGIN. */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    run_query(s, Q_BEGIN_IMMEDIATE) < 0)
+		goto fail;
+	if (read_header(s, &h) < 0)
+		goto fail;
+	if (header_empty(&h)) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+			 STORE_APP_ID, STORE_SCHEMA_VERSION);
+		if (sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	} else if (header_check(s, &h) != STORE_OK) {
+		return abort_txn(s);
+	}
+	if (run_query(s, Q_COMMIT) < 0)
+		return abort_txn(s);
+	return STORE_OK;
+fail:
+	note_error(s);
+	return abort_txn(s);
+}
+
+int store_open(struct store **sp, const char *path, char *err, size_t errlen)
+{
+	struct store *s;
+	struct header h;
+	int rc;
+
+	*sp = NULL;
+	if (create_file(path, err, errlen) < 0)
+		return STORE_ERR;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERR;
+	}
+	/* READWRITE without CREATE: the file exists now. A file we may only read
+	 * opens read-only, and the first write reports it. */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		if (s->db)
+			note_error(s);
+		else
+			snprintf(s->err, sizeof(s->err), "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* Nothing that could write runs before the header says the file is ours. */
+	if (read_header(s, &h) < 0)
+		goto fail;
+	if (header_empty(&h))
+		rc = create_schema(s);
+	else
+		rc = header_check(s, &h);
+	if (rc != STORE_OK)
+		goto fail;
+	/* Per connection, so on every open. A power loss may lose the last commits
+	 * but never corrupts a WAL database. */
+	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(s->db, "cbexec_lease_alive", 3,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_lease_alive,
+				       NULL, NULL, NULL) != SQLITE_OK) {
+		note_error(s);
+		goto fail;
+	}
+	*sp = s;
+	return STORE_OK;
+fail:
+	snprintf(err, errlen, "%s", store_errmsg(s));
+	store_close(s);
+	return STORE_ERR;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}

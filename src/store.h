@@ -1,0 +1,71 @@
+/* The state file: the only module that speaks SQL. */
+#ifndef CBEXEC_STORE_H
+#define CBEXEC_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "breaker.h"
+
+enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERR = -1 };
+
+struct store;
+
+/* Opens (creating private directory 0700 and file 0600 if missing) and migrates the
+ * schema. Never changes a breaker and never rewrites a file that is not a cbexec
+ * store. On failure returns STORE_ERR with a message in err. */
+int store_open(struct store **sp, const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+const char *store_sqlite_version(void);
+const char *store_errmsg(const struct store *s);
+
+/* One read-modify-write of one breaker, in one BEGIN IMMEDIATE transaction. */
+struct store_txn {
+	const char *name;
+	bool create;    /* make the breaker if missing; else STORE_NOTFOUND */
+	int64_t now_ms;
+	const struct breaker_settings *settings; /* remembered with the row; may be NULL */
+	uint32_t history_limit; /* events kept per breaker */
+	int64_t release_lease;  /* lease to drop before the callback, 0 = none */
+	/* set by the callback */
+	bool write; /* false: nothing is written */
+	bool take_lease;
+	bool lease_probe;
+	int64_t lease_generation;
+	int64_t lease_expires_ms;
+	bool transitioned;
+	struct breaker_transition transition;
+	/* set by the store */
+	int64_t lease_id;
+};
+typedef void (*store_fn)(struct breaker_state *st, struct store_txn *t, void *ctx);
+int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx);
+
+/* Reads one breaker without writing; live leases counted into st. */
+int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
+	       struct breaker_settings *saved);
+
+typedef int (*store_each_fn)(const char *name, const struct breaker_state *st,
+			     const struct breaker_settings *saved, void *ctx);
+/* Every breaker in name order; stops early if fn returns non-zero. */
+int store_each(struct store *s, store_each_fn fn, void *ctx);
+
+/* JSON built by SQLite's JSON functions, so escaping is SQLite's. */
+int store_status_json(struct store *s, const char *const *names, int n, FILE *out);
+int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *out);
+
+struct store_event {
+	int64_t time_ms;
+	enum breaker_state_kind from, to;
+	const char *reason;
+};
+typedef int (*store_event_fn)(const struct store_event *e, void *ctx);
+/* The last `limit` events, oldest first. STORE_NOTFOUND for an unknown breaker. */
+int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn,
+		  void *ctx);
+
+/* Forgets a breaker, its leases and its history. */
+int store_delete(struct store *s, const char *name);
+
+#endif

@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# The manual pages, the shell completions and the install target agree with
+# the program: lint clean, every option documented and completed, all installed.
+
+SUBCOMMANDS='run status reset history metrics check record trip bypass delete config'
+
+setup() {
+	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	cd "$root"
+	db=$BATS_TEST_TMPDIR/s.db
+	export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
+	export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/config
+	unset CBEXEC_DB CBEXEC_CONFIG CBEXEC_DISABLE
+}
+
+# mandoc -Tlint prints nothing, or only STYLE messages (a cross-reference to
+# a page not installed on this machine, such as cbexec.conf(5), is one).
+lint_clean() {
+	local out status=0
+	out=$(mandoc -Tlint "$1" 2>/dev/null) || status=$?
+	if [ "$status" -gt 1 ] || printf '%s\n' "$out" | grep -v ': STYLE: ' | grep -q .; then
+		printf 'mandoc -Tlint %s (exit %s):\n%s\n' "$1" "$status" "$out"
+		return 1
+	fi
+}
+
+# The long options printed by `cbexec [SUBCOMMAND] --help`, one per line.
+help_options() {
+	local out
+	out=$(./cbexec "$@" --help 2>&1) || {
+		printf 'cbexec %s --help failed:\n%s\n' "$*" "$out"
+		return 1
+	}
+	printf '%s\n' "$out" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+# The long options documented with .Fl in cbexec(1), one per line.
+man_options() {
+	grep -E '^\.' man/cbexec.1 | grep -oE 'Fl \\?-[a-z][a-z0-9-]*' |
+		sed -E 's/^Fl \\?-/--/' | sort -u
+}
+
+# Asks the bash completion for the words after `$@`; the last argument is the
+# word being completed. Prints COMPREPLY one per line.
+complete_bash() {
+	bash -c '
+		source "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		_cbexec
+		printf "%s\n" "${COMPREPLY[@]}"
+	' _ "$root/completions/cbexec.bash" "$@"
+}
+
+@test "cbexec.1 is mandoc -Tlint clean" {
+	lint_clean man/cbexec.1
+}
+
+@test "cbexec.conf.5 is mandoc -Tlint clean" {
+	lint_clean man/cbexec.conf.5
+}
+
+@test "every long option of cbexec --help is documented in cbexec.1" {
+	local documented missing='' sub opt n=0
+	documented=$(man_options)
+	for sub in '' $SUBCOMMANDS; do
+		# shellcheck disable=SC2086
+		for opt in $(help_options $sub); do
+			n=$((n + 1))
+			grep -qxF -- "$opt" <<<"$documented" || missing+=" ${sub:-cbexec}:$opt"
+		done
+	done
+	[ "$n" -gt 0 ] || { echo 'no long options found in any --help'; return 1; }
+	[ -z "$missing" ] || { echo "not in cbexec.1:$missing"; return 1; }
+}
+
+@test "every long option of cbexec --help is offered by the completions" {
+	local known missing='' sub opt
+	# everything the bash completion offers after -- for any subcommand
+	known=$(for sub in $SUBCOMMANDS; do complete_bash cbexec "$sub" --; done
+		complete_bash cbexec --)
+	for sub in '' $SUBCOMMANDS; do
+		# shellcheck disable=SC2086
+		for opt in $(help_options $sub); do
+			grep -qxF -- "$opt" <<<"$known" || missing+=" bash:$opt"
+			grep -qE -- "(^|[^a-z-])$opt([^a-z-]|$)" completions/_cbexec || missing+=" zsh:$opt"
+			grep -qE -- "-l ${opt#--}( |$)" completions/cbexec.fish || missing+=" fish:$opt"
+		done
+	done
+	[ -z "$missing" ] || { echo "not completed:$missing"; return 1; }
+}
+
+@test "bash completion offers the subcommands after 'cbexec '" {
+	run complete_bash cbexec ''
+	[ "$status" -eq 0 ]
+	for sub in $SUBCOMMANDS; do
+		grep -qxF "$sub" <<<"$output" || { echo "missing $sub in: $output"; return 1; }
+	done
+}
+
+@test "bash completion offers the options of status after 'cbexec status --'" {
+	run complete_bash cbexec status --
+	[ "$status" -eq 0 ]
+	for opt in --json --names --db --help; do
+		grep -qxF -- "$opt" <<<"$output" || { echo "missing $opt in: $output"; return 1; }
+	done
+	! grep -qxF -- --timeout <<<"$output"
+}
+
+@test "bash completion offers breaker names after 'cbexec reset '" {
+	./cbexec --db "$db" -n alpha -- true
+	# from a --db earlier on the line, with the cbexec as typed
+	run complete_bash ./cbexec reset --db "$db" ''
+	[ "$status" -eq 0 ]
+	[ "$output" = alpha ]
+	run complete_bash ./cbexec --db "$db" -n al
+	[ "$output" = alpha ]
+	# from CBEXEC_DB, with the cbexec found in PATH
+	export PATH="$root:$PATH" CBEXEC_DB="$db"
+	run complete_bash cbexec reset ''
+	[ "$status" -eq 0 ]
+	[ "$output" = alpha ]
+}
+
+@test "bash completion offers no files for a duration and commands after --" {
+	touch "$BATS_TEST_TMPDIR/30s-file"
+	cd "$BATS_TEST_TMPDIR"
+	run complete_bash cbexec -n x --timeout ''
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run complete_bash cbexec -n x --db 30
+	[ "$output" = 30s-file ]
+	run complete_bash cbexec -n x -- ech
+	grep -qxF echo <<<"$output"
+	run complete_bash cbexec -n x -f 3 ech
+	grep -qxF echo <<<"$output"
+}
+
+@test "zsh completion parses" {
+	zsh -n completions/_cbexec
+}
+
+@test "fish completion parses and offers the subcommands" {
+	fish --no-execute completions/cbexec.fish
+	run fish -c 'source completions/cbexec.fish; complete -C "cbexec st"'
+	[ "$status" -eq 0 ]
+	[ "$(cut -f1 <<<"$output")" = status ]
+}
+
+@test "make install puts everything in place and make uninstall removes it" {
+	local dest=$BATS_TEST_TMPDIR/dest f
+	local files="usr/bin/cbexec usr/share/man/man1/cbexec.1 usr/share/man/man5/cbexec.conf.5
+		usr/share/bash-completion/completions/cbexec usr/share/zsh/site-functions/_cbexec
+		usr/share/fish/vendor_completions.d/cbexec.fish"
+	run make -s -C "$root" install DESTDIR="$dest" PREFIX=/usr
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	for f in $files; do
+		[ -f "$dest/$f" ] || { echo "not installed: $f"; return 1; }
+	done
+	[ -x "$dest/usr/bin/cbexec" ]
+	cmp man/cbexec.1 "$dest/usr/share/man/man1/cbexec.1"
+	run make -s -C "$root" uninstall DESTDIR="$dest" PREFIX=/usr
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	for f in $files; do
+		[ ! -e "$dest/$f" ] || { echo "left behind: $f"; return 1; }
+	done
+}

@@ -1,0 +1,23 @@
+# Shared setup for the CLI tests: a private state file, config and HOME per test.
+CBEXEC="$BATS_TEST_DIRNAME/../../cbexec"
+PY=/usr/bin/python3
+
+cbexec_setup() {
+	db="$BATS_TEST_TMPDIR/s.db"
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
+	mkdir -p "$HOME"
+	unset CBEXEC_DB CBEXEC_CONFIG CBEXEC_DISABLE NO_COLOR
+}
+
+cb() { "$CBEXEC" --db "$db" "$@"; }
+
+# field NAME KEY: one field of one breaker from status --json
+field() {
+	"$CBEXEC" status --json --db "$db" "$1" |
+		"$PY" -c 'import json,sys; v=json.load(sys.stdin)[0][sys.argv[1]]; print("null" if v is None else v)' "$2"
+}
+
+# sub COMMAND ARGS...: a subcommand against the test's state file
+sub() { "$CBEXEC" "$1" --db "$db" "${@:2}"; }
