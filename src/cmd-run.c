@@ -85,17 +85,15 @@ static void sleep_ms(int64_t ms)
 /* cbexec must never be the reason a job fails: by default a broken state file
  * costs a warning, and the command runs unprotected. */
 static int store_failed(const struct options *o, const char *path, const char *problem,
-			char **cmd)
+			char **cmd, struct runner_result *r)
 {
-	struct runner_result r;
-
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not running the command (on_store_error = fail)", path, problem);
 		return EXIT_USAGE;
 	}
 	warnx("warning: %s: %s; running the command without the breaker", path, problem);
-	runner_run(cmd, o->timeout_ms, o->kill_after_ms, &r);
-	return r.exit_code;
+	runner_run(cmd, o->timeout_ms, o->kill_after_ms, r);
+	return r->exit_code;
 }
 
 static void seconds_until(int64_t from_ms, int64_t to_ms, char *buf, size_t len)
@@ -173,12 +171,13 @@ static int run_exec(int argc, char **argv)
 	path = cli_db_path(a.db);
 
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&r, 0, sizeof(r));
 	ctx.o = &o;
 	{
 		char err[512];
 
 		if (store_open(&store, path, err, sizeof(err)) != STORE_OK) {
-			rc = store_failed(&o, path, err, cmd);
+			rc = store_failed(&o, path, err, cmd, &r);
 			goto out;
 		}
 	}
@@ -195,7 +194,7 @@ static int run_exec(int argc, char **argv)
 		t.settings = &o.breaker;
 		t.history_limit = o.history_limit;
 		if (store_update(store, &t, admit_cb, &ctx) != STORE_OK) {
-			rc = store_failed(&o, path, store_errmsg(store), cmd);
+			rc = store_failed(&o, path, store_errmsg(store), cmd, &r);
 			goto out;
 		}
 		if (!ctx.waiting || ctx.decision.reject != REJECT_CONCURRENCY)
@@ -248,6 +247,7 @@ out:
 	hooks_wait(HOOK_WAIT_MS);
 	free(path);
 	options_free(&o);
+	runner_reraise(&r); /* a command killed by a signal: so is cbexec, for the shell */
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,8 @@ static _Noreturn void run_hook(const char *cmd, const struct hook_env *e)
 	int fd;
 
 	/* A session of its own: a Ctrl-C meant for the command, or the terminal
-	 * going away, does not cut a hook short, and one left running when
-	 * cbexec exits goes on undisturbed. */
+	 * going away, does not cut a hook short; and hooks_wait() can stop the
+	 * hook and everything it started with one kill of the group. */
 	setsid();
 	fd = open("/dev/null", O_RDONLY);
 	if (fd == -1)
@@ -224,11 +225,19 @@ void hooks_wait(int64_t max_ms)
 		pause = pause < 10 ? pause * 2 : 10;
 	}
 
+	/* A hook left running would hold cbexec's stderr open, and cron, a
+	 * `$(...)` or a pipe waits for that to close, not for cbexec: the job
+	 * would hang on its alert. So a hook past its time is stopped, group
+	 * and all (it is a session leader, its pgid is its pid). */
 	format_ms(max_ms > 0 ? max_ms : 0, after, sizeof(after));
 	for (size_t i = 0; i < nhooks; i++) {
-		if (hooks[i].pid > 0)
-			warnx("%s: %s hook still running after %s; left running", hooks[i].name,
+		if (hooks[i].pid > 0) {
+			warnx("%s: %s hook still running after %s; stopped it", hooks[i].name,
 			      hooks[i].which, after);
+			kill(-hooks[i].pid, SIGKILL);
+			kill(hooks[i].pid, SIGKILL); /* in case it had not yet called setsid() */
+			waitpid(hooks[i].pid, &status, 0);
+		}
 		free(hooks[i].name);
 	}
 	free(hooks);

@@ -23,8 +23,15 @@
  * which terraform, docker compose and friends read as "skip the cleanup".
  * Signals ignored by cbexec's caller are not caught, not passed on, and stay
  * ignored in the command: that is the caller's choice (a background job of a
- * non-interactive shell ignores SIGINT). The price of sharing the group: a
- * timeout signals the command's process only, not processes it started.
+ * non-interactive shell ignores SIGINT).
+ *
+ * With --timeout the command gets a process group of its own, as under
+ * timeout(1): a timeout must end everything the command started (the curl
+ * under `sh -c`, the sleep in a script), or a grandchild keeps the caller's
+ * pipe open and the job hangs anyway. Forwarded signals then go to that
+ * whole group. The price, as with timeout(1) without --foreground: the group
+ * is not the terminal's foreground group, so a command that reads from the
+ * terminal is stopped, and a Ctrl-C reaches it only through cbexec.
  *
  * Timeout: SIGTERM (with SIGCONT, so a stopped command wakes to die), then
  * SIGKILL kill_after_ms later. A kill_after of 0 means no SIGKILL, as in
@@ -146,7 +153,7 @@ static bool is_interrupt(int sig)
 
 /* Passes on what arrived since the last look. Called only while the command is
  * unreaped, so its pid cannot have been reused (a zombie takes a signal harmlessly). */
-static void forward_caught(pid_t pid, struct runner_result *r)
+static void forward_caught(pid_t pid, bool own_group, struct runner_result *r)
 {
 	for (size_t i = 0; i < NFORWARDED; i++) {
 		int sig = forwarded[i];
@@ -161,7 +168,7 @@ static void forward_caught(pid_t pid, struct runner_result *r)
 		 * command has it already unless it moved to a group of its own. */
 		if (!by_process && (sig == SIGINT || sig == SIGQUIT) && getpgid(pid) == getpgrp())
 			continue;
-		kill(pid, sig);
+		kill(own_group ? -pid : pid, sig);
 	}
 }
 
@@ -208,10 +215,16 @@ static int exec_status(int e)
 	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
-static _Noreturn void exec_child(char *const argv[], const struct saved_signals *s, int fd)
+static _Noreturn void exec_child(char *const argv[], const struct saved_signals *s, int fd,
+				 bool own_group)
 {
 	ssize_t n;
 	int e;
+
+	/* Also done by the parent: whichever runs first, the group exists
+	 * before the parent may signal it. */
+	if (own_group)
+		setpgid(0, 0);
 
 	/* Our handlers back to what the caller had (SIG_IGN stays SIG_IGN, exec
 	 * resets the rest), then the mask; a signal forwarded before this point
@@ -235,7 +248,8 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 	sigset_t waitmask;
 	int errpipe[2], status = 0, child_errno = 0;
 	int64_t start, now, deadline = -1, kill_at = -1, wake;
-	pid_t pid, w;
+	pid_t pid, w, target;
+	bool own_group = timeout_ms > 0;
 
 	memset(r, 0, sizeof(*r));
 	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
@@ -260,8 +274,12 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		return;
 	}
 	if (pid == 0)
-		exec_child(argv, &saved, errpipe[1]);
+		exec_child(argv, &saved, errpipe[1], own_group);
 	close(errpipe[1]);
+	/* EACCES: the child has exec'd and set its group already. */
+	if (own_group && setpgid(pid, pid) == -1 && errno != EACCES)
+		own_group = false;
+	target = own_group ? -pid : pid;
 
 	if (timeout_ms > 0)
 		deadline = start + ms_to_ns(timeout_ms);
@@ -270,7 +288,7 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 	waitmask = saved.mask;
 	sigdelset(&waitmask, SIGCHLD);
 	for (;;) {
-		forward_caught(pid, r);
+		forward_caught(pid, own_group, r);
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
 			break;
@@ -282,13 +300,13 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		now = mono_ns();
 		if (deadline >= 0 && !r->timed_out && now >= deadline) {
 			r->timed_out = true;
-			kill(pid, SIGTERM);
-			kill(pid, SIGCONT);
+			kill(target, SIGTERM);
+			kill(target, SIGCONT);
 			if (kill_after_ms > 0)
 				kill_at = now + ms_to_ns(kill_after_ms);
 		}
 		if (kill_at >= 0 && now >= kill_at) {
-			kill(pid, SIGKILL);
+			kill(target, SIGKILL);
 			kill_at = -1;
 		}
 		wake = r->timed_out ? kill_at : deadline;

@@ -214,11 +214,13 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_HISTORY_LIST] = "SELECT time, from_state, to_state, reason FROM (SELECT seq, time, "
 			   "from_state, to_state, reason FROM history WHERE breaker = ?1 "
 			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	/* The aggregate takes rows in the order of the innermost-but-one query:
+	 * an ORDER BY beside json_group_array would sort its one result row. */
 	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339("time") ", "
 			   "'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME("to_state") ", "
-			   "'reason', reason)) FROM (SELECT seq, time, from_state, to_state, "
-			   "reason FROM history WHERE breaker = ?1 ORDER BY seq DESC LIMIT ?2 ) "
-			   "ORDER BY seq",
+			   "'reason', reason)) FROM (SELECT * FROM (SELECT seq, time, from_state, "
+			   "to_state, reason FROM history WHERE breaker = ?1 ORDER BY seq DESC "
+			   "LIMIT ?2) ORDER BY seq)",
 	[Q_STATUS_ALL] = "SELECT json_group_array(json(o)) FROM (SELECT " STATUS_OBJECT " AS o "
 			 "FROM breakers ORDER BY name)",
 	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",

@@ -21,3 +21,16 @@ field() {
 
 # sub COMMAND ARGS...: a subcommand against the test's state file
 sub() { "$CBEXEC" "$1" --db "$db" "${@:2}"; }
+
+# gone PID: the process has ended (a zombie counts: in some sandboxes init
+# does not reap orphans).
+gone() {
+	local s
+	s=$(ps -o stat= -p "$1" || true)
+	[ -z "$s" ] || [ "${s#Z}" != "$s" ]
+}
+
+# group_gone PGID: every process of the group has ended.
+group_gone() {
+	! ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}

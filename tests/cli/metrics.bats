@@ -19,7 +19,7 @@ for f in text_string_to_metric_families(sys.stdin.read()):
     out.append("family %s %s" % (f.name, f.type))
     for s in f.samples:
         lab = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
-        out.append("%s{%s} %g" % (s.name, lab, s.value))
+        out.append("%s{%s} %.15g" % (s.name, lab, s.value))
 print("\n".join(sorted(out)))
 '
 }

@@ -138,13 +138,16 @@ setup() { cbexec_setup; }
 }
 
 @test "a hook that sleeps 60s does not hold cbexec" {
+	pidf="$BATS_TEST_TMPDIR/hook.pid"
 	start=$(date +%s)
-	run cb -n a -f 1 --on-open 'sleep 60' -- false
+	run cb -n a -f 1 --on-open "echo \$\$ > $pidf; sleep 60" -- false
 	end=$(date +%s)
 	[ "$status" -eq 1 ]
 	[ $((end - start)) -lt 10 ]
-	[[ "$output" == *"still running"* ]]
-	pkill -f 'sleep 60' || true
+	[[ "$output" == *"on-open hook still running after 5s; stopped it"* ]]
+	# stopped with everything it started, so no pipe is left open
+	gone "$(cat "$pidf")"
+	group_gone "$(cat "$pidf")"
 }
 
 @test "a failing hook is reported on stderr" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cbexec run: the state machine end to end, exit statuses, signals, timeouts, concurrency.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() { cbexec_setup; }
@@ -27,8 +28,7 @@ setup() { cbexec_setup; }
 }
 
 @test "a subcommand name after -- is a program to run" {
-	run cb -n a -- status
-	[ "$status" -eq 127 ]
+	run -127 cb -n a -- status
 }
 
 @test "arguments reach the command untouched, no shell" {
@@ -93,8 +93,7 @@ setup() { cbexec_setup; }
 }
 
 @test "command not found exits 127, not executable 126, both failures" {
-	run cb -n a -- /nonexistent/cmd
-	[ "$status" -eq 127 ]
+	run -127 cb -n a -- /nonexistent/cmd
 	printf 'x' > "$BATS_TEST_TMPDIR/noexec"
 	chmod 644 "$BATS_TEST_TMPDIR/noexec"
 	run cb -n a -- "$BATS_TEST_TMPDIR/noexec"
@@ -118,6 +117,25 @@ setup() { cbexec_setup; }
 	end=$(date +%s%N)
 	[ "$status" -eq 124 ]
 	[ $(( (end - start) / 1000000 )) -lt 3000 ]
+}
+
+@test "--timeout ends what the command started, not only the command" {
+	run cb -n a -t 300ms -- sh -c 'sleep 30 & echo $! > "$0"; wait' "$BATS_TEST_TMPDIR/pid"
+	[ "$status" -eq 124 ]
+	sleep 0.2
+	gone "$(cat "$BATS_TEST_TMPDIR/pid")"
+}
+
+@test "a command killed by a signal kills cbexec with it, for the shell to see" {
+	# bash stops a script on Ctrl-C only if its child died of SIGINT; a
+	# parent that is not a shell sees the signal too, not an exit status.
+	run "$PY" -c 'import subprocess, sys; print(subprocess.run(sys.argv[1:]).returncode)' \
+		"$CBEXEC" --db "$db" -n a -- sh -c 'kill -TERM $$'
+	[ "$output" = -15 ]
+	[ "$(field a total_failures)" -eq 1 ]
+	run "$PY" -c 'import subprocess, sys; print(subprocess.run(sys.argv[1:]).returncode)' \
+		"$CBEXEC" --db "$db" -n a -t 100ms -- sleep 5
+	[ "$output" = 124 ]
 }
 
 @test "SIGTERM to cbexec reaches the command; the call counts neither way" {
@@ -148,7 +166,8 @@ setup() { cbexec_setup; }
 	for p in $(seq 16); do
 		(for i in $(seq 40); do
 			if [ $((i % 3)) -eq 0 ]; then c=false; else c=true; fi
-			"$CBEXEC" --db "$db" -q -n shared -f 1000000 -- $c 2>>"$BATS_TEST_TMPDIR/err"
+			# || true: bats' set -e would end the subshell at the first false
+			"$CBEXEC" --db "$db" -q -n shared -f 1000000 -- $c 2>>"$BATS_TEST_TMPDIR/err" || true
 		done) &
 	done
 	wait
