@@ -59,8 +59,10 @@ fuzz: $(FUZZ)
 bench: cbexec
 	bench/run
 
+# The style lives in src/ because the top level holds only what users need.
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --style=file:src/.clang-format -i src/*.c src/*.h tests/unit/*.c \
+		tests/unit/*.h tests/fuzz/*.c
 
 install: cbexec
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
