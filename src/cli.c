@@ -195,6 +195,51 @@ void cli_help(const struct cmd_entry *e, const char *options_text)
 	printf("\nSee cbexec(1) for exit statuses and details.\n");
 }
 
+bool cli_disabled(void)
+{
+	const char *v = getenv("CBEXEC_DISABLE");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* The reason reaches stderr lines, status tables and history one per line:
+ * a control character (a newline, an escape sequence) would break all three. */
+void cli_check_reason(const struct cmd_entry *e, const char *r)
+{
+	if (strlen(r) > CLI_REASON_MAX)
+		cli_usage_error(e, "--reason is longer than %d bytes", CLI_REASON_MAX);
+	for (const unsigned char *p = (const unsigned char *)r; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			cli_usage_error(e, "--reason contains a control character");
+}
+
+void cli_update_by_hand(const char *db, int n, char *const *names, struct breaker_env *env,
+			store_fn fn, void *ctx, const char *done)
+{
+	char *path = cli_db_path(db);
+	struct store *s = cli_open_store(path);
+
+	for (int i = 0; i < n; i++) {
+		struct store_txn t = { 0 };
+
+		env->now_ms = cli_now_ms();
+		env->jitter = 0;
+		/* Made with the built-in settings if unknown: tripping or
+		 * bypassing a breaker before its first call is how maintenance
+		 * is announced ahead. A call brings its own settings. */
+		t.name = names[i];
+		t.create = true;
+		t.now_ms = env->now_ms;
+		if (store_update(s, &t, fn, ctx) != STORE_OK)
+			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		if (t.created)
+			warnx("%s: new breaker (no call has used this name yet), %s", names[i],
+			      done);
+	}
+	store_close(s);
+	free(path);
+}
+
 int64_t cli_now_ms(void)
 {
 	struct timespec ts;

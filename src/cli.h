@@ -55,6 +55,21 @@ void cli_print_settings_help(FILE *out);
 void cli_explain_rejection(const char *name, const struct options *o,
 			   const struct breaker_state *st, enum breaker_reject why, int64_t now_ms);
 
+/* CBEXEC_DISABLE set to anything but "" or "0": the kill switch. */
+bool cli_disabled(void);
+
+/* Exits 125 unless r is a --reason that trip and bypass accept: up to
+ * CLI_REASON_MAX bytes, no control characters. */
+#define CLI_REASON_MAX 200
+void cli_check_reason(const struct cmd_entry *e, const char *r);
+
+/* For trip and bypass: applies fn to each named breaker, one transaction each,
+ * with env->now_ms set for it. An unknown name is made, with a warning that
+ * ends in done ("tripped"), as often a typo as a plan. Exits 125 on a store
+ * error. */
+void cli_update_by_hand(const char *db, int n, char *const *names, struct breaker_env *env,
+			store_fn fn, void *ctx, const char *done);
+
 int64_t cli_now_ms(void);
 /* RFC 3339 UTC, "2026-11-22T15:04:05Z", or "-" for 0. */
 void cli_format_time(int64_t ms, char *buf, size_t len);

@@ -8,8 +8,6 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-/* As trip's --reason. */
-#define REASON_MAX 200
 
 struct bypass_ctx {
 	struct breaker_env env;
@@ -26,17 +24,6 @@ static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	t->write = true;
 }
 
-/* The reason reaches stderr lines, status tables and history one per line:
- * a control character (a newline, an escape sequence) would break all three. */
-static void check_reason(const char *r)
-{
-	if (strlen(r) > REASON_MAX)
-		cli_usage_error(&cmd_bypass_entry, "--reason is longer than %d bytes", REASON_MAX);
-	for (const unsigned char *p = (const unsigned char *)r; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			cli_usage_error(&cmd_bypass_entry, "--reason contains a control character");
-}
-
 static int bypass_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -47,8 +34,6 @@ static int bypass_exec(int argc, char **argv)
 	};
 	struct bypass_ctx ctx = { 0 };
 	const char *db = NULL;
-	struct store *s;
-	char *path;
 	int c;
 
 	optind = 1;
@@ -56,7 +41,7 @@ static int bypass_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			check_reason(optarg);
+			cli_check_reason(&cmd_bypass_entry, optarg);
 			ctx.reason = optarg;
 			break;
 		case 'd':
@@ -75,32 +60,7 @@ static int bypass_exec(int argc, char **argv)
 	if (argc == 0)
 		cli_usage_error(&cmd_bypass_entry, "name the breakers to bypass");
 	cli_check_names(argc, argv);
-	path = cli_db_path(db);
-	s = cli_open_store(path);
-
-	for (int i = 0; i < argc; i++) {
-		struct breaker_state st;
-		struct breaker_settings saved;
-		struct store_txn t = { 0 };
-		int known;
-
-		ctx.env.now_ms = cli_now_ms();
-		ctx.env.jitter = 0;
-		known = store_read(s, argv[i], ctx.env.now_ms, &st, &saved);
-		if (known == STORE_ERR)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-		/* Made with the built-in settings if unknown, so that a breaker can be
-		 * bypassed before the first call of a job that must not be stopped. */
-		t.name = argv[i];
-		t.create = true;
-		t.now_ms = ctx.env.now_ms;
-		if (store_update(s, &t, bypass_cb, &ctx) != STORE_OK)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-		if (known == STORE_NOTFOUND)
-			warnx("%s: new breaker (no call has used this name yet), bypassed", argv[i]);
-	}
-	store_close(s);
-	free(path);
+	cli_update_by_hand(db, argc, argv, &ctx.env, bypass_cb, &ctx, "bypassed");
 	return 0;
 }
 

@@ -7,13 +7,6 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-static int disabled(void)
-{
-	const char *v = getenv("CBEXEC_DISABLE");
-
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 /* A broken state file must not stop the work a script guards with check, any
  * more than it stops a wrapped command: on_store_error decides, as for run. */
 static int store_failed(const struct options *o, const char *path, const char *problem)
@@ -43,7 +36,7 @@ static int check_exec(int argc, char **argv)
 		cli_usage_error(&cmd_check_entry, "unexpected argument: %s", argv[first]);
 	if (!a.name)
 		cli_usage_error(&cmd_check_entry, "no breaker name given (-n NAME)");
-	if (disabled())
+	if (cli_disabled())
 		return 0; /* the kill switch: run would admit, so check does */
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);

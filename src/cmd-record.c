@@ -68,13 +68,6 @@ static int parse_outcome(const char *s, enum breaker_outcome *out)
 	return 0;
 }
 
-static int disabled(void)
-{
-	const char *v = getenv("CBEXEC_DISABLE");
-
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 static void txn_init(struct store_txn *t, const char *name, const struct options *o,
 		     int64_t now_ms)
 {
@@ -107,7 +100,7 @@ static int record_exec(int argc, char **argv)
 				"outcome \"%s\" is not success, failure or ignored", argv[first]);
 	if (!a.name)
 		cli_usage_error(&cmd_record_entry, "no breaker name given (-n NAME)");
-	if (disabled())
+	if (cli_disabled())
 		return 0; /* the kill switch: no config, no state */
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);

@@ -140,13 +140,6 @@ static enum breaker_outcome classify(const struct options *o, const struct runne
 	return OUTCOME_FAILURE;
 }
 
-static int disabled(void)
-{
-	const char *v = getenv("CBEXEC_DISABLE");
-
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 static int run_exec(int argc, char **argv)
 {
 	struct cli_breaker_args a;
@@ -163,7 +156,7 @@ static int run_exec(int argc, char **argv)
 	cmd = argv + first;
 	if (first >= argc)
 		cli_usage_error(&cmd_run_entry, "no command given");
-	if (disabled())
+	if (cli_disabled())
 		return runner_exec(cmd); /* the kill switch: no config, no state */
 	if (!a.name)
 		cli_usage_error(&cmd_run_entry, "no breaker name given (-n NAME)");

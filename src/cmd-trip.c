@@ -8,8 +8,6 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-/* Shorter than BREAKER_REASON_MAX with room for "tripped by hand: ". */
-#define REASON_MAX 200
 /* As recovery_timeout: 1ms..365d. */
 #define FOR_MIN_MS 1
 #define FOR_MAX_MS (365LL * 24 * 3600 * 1000)
@@ -28,17 +26,6 @@ static void trip_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	t->write = true;
 }
 
-/* The reason reaches stderr lines, status tables and history one per line:
- * a control character (a newline, an escape sequence) would break all three. */
-static void check_reason(const char *r)
-{
-	if (strlen(r) > REASON_MAX)
-		cli_usage_error(&cmd_trip_entry, "--reason is longer than %d bytes", REASON_MAX);
-	for (const unsigned char *p = (const unsigned char *)r; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			cli_usage_error(&cmd_trip_entry, "--reason contains a control character");
-}
-
 static int trip_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -50,8 +37,6 @@ static int trip_exec(int argc, char **argv)
 	};
 	struct trip_ctx ctx = { 0 };
 	const char *db = NULL, *why;
-	struct store *s;
-	char *path;
 	int c;
 
 	optind = 1;
@@ -64,7 +49,7 @@ static int trip_exec(int argc, char **argv)
 						why);
 			break;
 		case 'r':
-			check_reason(optarg);
+			cli_check_reason(&cmd_trip_entry, optarg);
 			ctx.reason = optarg;
 			break;
 		case 'd':
@@ -83,35 +68,7 @@ static int trip_exec(int argc, char **argv)
 	if (argc == 0)
 		cli_usage_error(&cmd_trip_entry, "name the breakers to trip");
 	cli_check_names(argc, argv);
-	path = cli_db_path(db);
-	s = cli_open_store(path);
-
-	for (int i = 0; i < argc; i++) {
-		struct breaker_state st;
-		struct breaker_settings saved;
-		struct store_txn t = { 0 };
-		int known;
-
-		ctx.env.now_ms = cli_now_ms();
-		ctx.env.jitter = 0;
-		known = store_read(s, argv[i], ctx.env.now_ms, &st, &saved);
-		if (known == STORE_ERR)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-		/* Tripping a breaker before its first call is how maintenance is
-		 * announced ahead; the breaker is made with the built-in settings
-		 * until a call brings its own. */
-		t.name = argv[i];
-		t.create = true;
-		t.now_ms = ctx.env.now_ms;
-		if (store_update(s, &t, trip_cb, &ctx) != STORE_OK)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-		/* Silence on success, but a new name is as often a typo as a plan:
-		 * say so, or the operator believes the real breaker is open. */
-		if (known == STORE_NOTFOUND)
-			warnx("%s: new breaker (no call has used this name yet), tripped", argv[i]);
-	}
-	store_close(s);
-	free(path);
+	cli_update_by_hand(db, argc, argv, &ctx.env, trip_cb, &ctx, "tripped");
 	return 0;
 }
 

@@ -546,6 +546,7 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	int rc, dropped;
 
 	t->lease_id = 0;
+	t->created = false;
 	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0)
 		return abort_txn(s);
 	rc = load(s, t->name, &st, &saved, &seq);
@@ -561,6 +562,7 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 		else
 			breaker_settings_init(&saved);
 		breaker_state_init(&st, &saved, t->now_ms);
+		t->created = true;
 	}
 	if ((dropped = drop_leases(s, t)) < 0 || count_leases(s, t->name, t->now_ms, false, &st) < 0)
 		return abort_txn(s);

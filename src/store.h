@@ -38,6 +38,7 @@ struct store_txn {
 	struct breaker_transition transition;
 	/* set by the store */
 	int64_t lease_id;
+	bool created; /* the breaker was made by this transaction */
 };
 typedef void (*store_fn)(struct breaker_state *st, struct store_txn *t, void *ctx);
 int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx);

@@ -34,3 +34,17 @@ gone() {
 group_gone() {
 	! ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
+
+# at SECONDS ARGS...: cbexec with the wall clock SECONDS ahead (libfaketime),
+# so that tests of recovery periods neither sleep nor race a busy machine.
+# Only the wall clock moves: the monotonic one that times the command is real.
+# cb_at and sub_at are cb and sub, SECONDS ahead.
+at() {
+	local s=$1
+	shift
+	# ASan must come first among the libraries; libfaketime preloads before it.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+${s}s" "$CBEXEC" "$@"
+}
+cb_at() { at "$1" --db "$db" "${@:2}"; }
+sub_at() { at "$1" "$2" --db "$db" "${@:3}"; }

@@ -58,23 +58,21 @@ setup() { cbexec_setup; }
 }
 
 @test "the open period doubles with --backoff 2 and returns to the base after closing" {
-	opts="-f 1 -r 300ms --backoff 2"
+	opts="-f 1 -r 30s --backoff 2"
 	cb -n a $opts -- false || true
-	[ "$(field a open_period_seconds)" = 0.3 ]
-	sleep 0.35
-	cb -n a $opts -- false || true
-	[ "$(field a open_period_seconds)" = 0.6 ]
-	sleep 0.35
-	run cb -n a $opts -- true
+	[ "$(field a open_period_seconds)" = 30.0 ]
+	cb_at 31 -n a $opts -- false || true
+	[ "$(field a open_period_seconds)" = 60.0 ]
+	run cb_at 90 -n a $opts -- true
 	[ "$status" -eq 75 ]
-	sleep 0.3
-	cb -n a $opts -- false || true
-	[ "$(field a open_period_seconds)" = 1.2 ]
-	sleep 1.25
-	cb -n a $opts -- true
+	cb_at 92 -n a $opts -- false || true
+	[ "$(field a open_period_seconds)" = 120.0 ]
+	run cb_at 211 -n a $opts -- true
+	[ "$status" -eq 75 ]
+	cb_at 213 -n a $opts -- true
 	[ "$(field a state)" = closed ]
-	cb -n a $opts -- false || true
-	[ "$(field a open_period_seconds)" = 0.3 ]
+	cb_at 214 -n a $opts -- false || true
+	[ "$(field a open_period_seconds)" = 30.0 ]
 }
 
 @test "--max-recovery-timeout caps the backoff" {

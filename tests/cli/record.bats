@@ -68,13 +68,12 @@ setup() {
 }
 
 @test "after the open period a recorded failure is a failed probe and opens again" {
-	sub record -q -n a -f 1 -r 200ms failure
-	sleep 0.3
-	run sub record -n a -f 1 -r 200ms failure
+	sub record -q -n a -f 1 -r 30s failure
+	run sub_at 31 record -n a -f 1 -r 30s failure
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "cbexec: a: half_open -> open: probe failed, recorded by hand" ]
 	[ "$(field a state)" = open ]
-	run sub check -n a -r 200ms
+	run sub_at 60 check -n a -r 30s
 	[ "$status" -eq 75 ]
 }
 

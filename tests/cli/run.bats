@@ -45,14 +45,13 @@ setup() { cbexec_setup; }
 }
 
 @test "full cycle: closed -> open -> half-open -> closed" {
-	for i in 1 2; do cb -n a -f 2 -r 300ms -- false || true; done
+	for i in 1 2; do cb -n a -f 2 -r 30s -- false || true; done
 	[ "$(field a state)" = open ]
-	run cb -n a -f 2 -r 300ms -- touch "$BATS_TEST_TMPDIR/ran"
+	run cb_at 29 -n a -f 2 -r 30s -- touch "$BATS_TEST_TMPDIR/ran"
 	[ "$status" -eq 75 ]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	[[ "$output" == *"cbexec: a: circuit open after 2 consecutive failures, last exit 1; next try in"* ]]
-	sleep 0.4
-	run cb -n a -f 2 -r 300ms -- true
+	run cb_at 31 -n a -f 2 -r 30s -- true
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"open -> half_open"* ]]
 	[[ "$output" == *"half_open -> closed"* ]]
@@ -61,14 +60,15 @@ setup() { cbexec_setup; }
 }
 
 @test "half-open -> open on a failed probe, for a new recovery period" {
-	cb -n a -f 1 -r 300ms -- false || true
-	sleep 0.4
-	run cb -n a -f 1 -r 300ms -- sh -c 'exit 4'
+	cb -n a -f 1 -r 30s -- false || true
+	run cb_at 31 -n a -f 1 -r 30s -- sh -c 'exit 4'
 	[ "$status" -eq 4 ]
 	[ "$(field a state)" = open ]
 	[[ "$(field a reason)" == "probe failed, exit 4" ]]
-	run cb -n a -f 1 -r 300ms -- true
+	run cb_at 60 -n a -f 1 -r 30s -- true
 	[ "$status" -eq 75 ]
+	run cb_at 62 -n a -f 1 -r 30s -- true
+	[ "$status" -eq 0 ]
 }
 
 @test "--open-exit-code changes the rejection status" {

@@ -37,13 +37,21 @@ setup() {
 }
 
 @test "trip --for 300ms rejects, then admits a probe after 300ms" {
+	# 300ms is short; the machine being slow would only make the first
+	# rejection fail, which --for 5m then tests without any race.
+	cb -n b -- true
+	sub trip --for 5m b
+	run cb_at 299 -n b -- true
+	[ "$status" -eq 75 ]
+	run cb_at 301 -n b -- true
+	[ "$status" -eq 0 ]
+
 	cb -n a -- true
 	sub trip --for 300ms a
 	run cb -n a -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == "cbexec: a: circuit open (tripped by hand); next try in "* ]]
-	sleep 0.4
-	run cb -n a -- true
+	run cb_at 1 -n a -- true
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"open -> half_open"* ]]
 	[ "$(field a state)" = closed ]
