@@ -8,9 +8,14 @@
 #include "exitcodes.h"
 #include "xmalloc.h"
 
+/* What the exposition needs of a breaker: a struct breaker_state, with its
+ * window and reasons, is 3.5 KB, and metrics may read 10 000 breakers. */
 struct row {
 	char *name;
-	struct breaker_state st;
+	enum breaker_state_kind state;
+	uint32_t consecutive_failures;
+	int64_t state_changed_at_ms, open_period_ms;
+	struct breaker_totals totals;
 };
 
 struct rows {
@@ -32,8 +37,14 @@ static int collect(const char *name, const struct breaker_state *st,
 			err(EXIT_USAGE, "out of memory");
 		r->v = v;
 	}
-	r->v[r->n].name = xstrdup(name);
-	r->v[r->n].st = *st;
+	r->v[r->n] = (struct row){
+		.name = xstrdup(name),
+		.state = st->state,
+		.consecutive_failures = st->consecutive_failures,
+		.state_changed_at_ms = st->state_changed_at_ms,
+		.open_period_ms = st->open_period_ms,
+		.totals = st->totals,
+	};
 	r->n++;
 	return 0;
 }
@@ -108,27 +119,27 @@ static const struct {
 	  F_CONSECUTIVE },
 };
 
-static long long field_value(const struct breaker_state *st, enum field f)
+static long long field_value(const struct row *w, enum field f)
 {
 	switch (f) {
 	case F_CALLS:
-		return st->totals.calls;
+		return w->totals.calls;
 	case F_SUCCESSES:
-		return st->totals.successes;
+		return w->totals.successes;
 	case F_FAILURES:
-		return st->totals.failures;
+		return w->totals.failures;
 	case F_IGNORED:
-		return st->totals.ignored;
+		return w->totals.ignored;
 	case F_TIMEOUTS:
-		return st->totals.timeouts;
+		return w->totals.timeouts;
 	case F_SLOW:
-		return st->totals.slow;
+		return w->totals.slow;
 	case F_REJECTED:
-		return st->totals.rejected;
+		return w->totals.rejected;
 	case F_OPENS:
-		return st->totals.opens;
+		return w->totals.opens;
 	case F_CONSECUTIVE:
-		return st->consecutive_failures;
+		return w->consecutive_failures;
 	}
 	return 0;
 }
@@ -146,14 +157,14 @@ static void print_metrics(const struct rows *r, FILE *out)
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 			put_name_label("cbexec_breaker_state", r->v[i].name, out);
 			fprintf(out, ",state=\"%s\"} %d\n", breaker_state_name(kinds[k]),
-				r->v[i].st.state == kinds[k]);
+				r->v[i].state == kinds[k]);
 		}
 	}
 	for (size_t m = 0; m < sizeof(numbers) / sizeof(numbers[0]); m++) {
 		family(numbers[m].metric, numbers[m].type, numbers[m].help, out);
 		for (size_t i = 0; i < r->n; i++) {
 			put_name_label(numbers[m].metric, r->v[i].name, out);
-			fprintf(out, "} %lld\n", field_value(&r->v[i].st, numbers[m].f));
+			fprintf(out, "} %lld\n", field_value(&r->v[i], numbers[m].f));
 		}
 	}
 	family("cbexec_state_changed_timestamp_seconds", "gauge",
@@ -161,7 +172,7 @@ static void print_metrics(const struct rows *r, FILE *out)
 	for (size_t i = 0; i < r->n; i++) {
 		put_name_label("cbexec_state_changed_timestamp_seconds", r->v[i].name, out);
 		fputs("}", out);
-		put_seconds(r->v[i].st.state_changed_at_ms, out);
+		put_seconds(r->v[i].state_changed_at_ms, out);
 	}
 	family("cbexec_open_period_seconds", "gauge",
 	       "The open period in force: recovery_timeout, grown by backoff after failed probes.",
@@ -169,7 +180,7 @@ static void print_metrics(const struct rows *r, FILE *out)
 	for (size_t i = 0; i < r->n; i++) {
 		put_name_label("cbexec_open_period_seconds", r->v[i].name, out);
 		fputs("}", out);
-		put_seconds(r->v[i].st.open_period_ms, out);
+		put_seconds(r->v[i].open_period_ms, out);
 	}
 }
 

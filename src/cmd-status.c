@@ -8,38 +8,14 @@
 
 #include "cli.h"
 #include "exitcodes.h"
-#include "xmalloc.h"
 
-struct row {
-	char *name;
-	struct breaker_state st;
-	struct breaker_settings saved;
+/* What one pass over the breakers prints and learns. */
+struct view {
+	enum { VIEW_TABLE, VIEW_NAMES, VIEW_NONE } print;
+	bool colour;
+	int64_t now;
+	int health; /* Nagios: 0 all closed, 1 some half-open and none open, 2 some open */
 };
-
-struct rows {
-	struct row *v;
-	size_t n, cap;
-};
-
-static int collect(const char *name, const struct breaker_state *st,
-		   const struct breaker_settings *saved, void *ctx)
-{
-	struct rows *r = ctx;
-
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		struct row *v = realloc(r->v, r->cap * sizeof(*v));
-
-		if (!v)
-			err(EXIT_USAGE, "out of memory");
-		r->v = v;
-	}
-	r->v[r->n].name = xstrdup(name);
-	r->v[r->n].st = *st;
-	r->v[r->n].saved = *saved;
-	r->n++;
-	return 0;
-}
 
 static const char *state_label(const struct breaker_state *st)
 {
@@ -82,40 +58,42 @@ static void retry_text(const struct breaker_state *st, int64_t now, char *buf, s
 	snprintf(buf, len, "in %s (period %s)", in, period);
 }
 
-static void print_table(const struct rows *r, int64_t now)
+static void print_header(void)
 {
-	bool colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-
 	printf("%-24s %-18s %-9s %8s %8s %8s %8s  %-20s  %s\n", "NAME", "STATE", "FAILURES",
 	       "CALLS", "OK", "FAILED", "REJECTED", "LAST FAILURE", "RETRY");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct row *w = &r->v[i];
-		char fails[32], last[32], retry[96];
-
-		snprintf(fails, sizeof(fails), "%u/%u", w->st.consecutive_failures,
-			 w->saved.failure_threshold);
-		cli_format_time(w->st.last_failure_at_ms, last, sizeof(last));
-		retry_text(&w->st, now, retry, sizeof(retry));
-		printf("%-24s %s%-18s%s %-9s %8lld %8lld %8lld %8lld  %-20s  %s\n", w->name,
-		       colour ? state_colour(&w->st) : "", state_label(&w->st),
-		       colour ? "\033[0m" : "", fails, (long long)w->st.totals.calls,
-		       (long long)w->st.totals.successes, (long long)w->st.totals.failures,
-		       (long long)w->st.totals.rejected, last, retry);
-	}
 }
 
-/* Nagios: 0 all closed, 1 some half-open and none open, 2 some open. */
-static int health(const struct rows *r)
+static void print_row(const char *name, const struct breaker_state *st,
+		      const struct breaker_settings *saved, const struct view *v)
 {
-	int worst = STATUS_OK;
+	char fails[32], last[32], retry[96];
 
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->v[i].st.state == BREAKER_OPEN)
-			worst = STATUS_CRITICAL;
-		else if (r->v[i].st.state == BREAKER_HALF_OPEN && worst == STATUS_OK)
-			worst = STATUS_WARNING;
-	}
-	return worst;
+	snprintf(fails, sizeof(fails), "%u/%u", st->consecutive_failures,
+		 saved->failure_threshold);
+	cli_format_time(st->last_failure_at_ms, last, sizeof(last));
+	retry_text(st, v->now, retry, sizeof(retry));
+	printf("%-24s %s%-18s%s %-9s %8lld %8lld %8lld %8lld  %-20s  %s\n", name,
+	       v->colour ? state_colour(st) : "", state_label(st), v->colour ? "\033[0m" : "",
+	       fails, (long long)st->totals.calls, (long long)st->totals.successes,
+	       (long long)st->totals.failures, (long long)st->totals.rejected, last, retry);
+}
+
+/* Rows are printed as they are read: status over 10 000 breakers keeps none. */
+static int show(const char *name, const struct breaker_state *st,
+		const struct breaker_settings *saved, void *ctx)
+{
+	struct view *v = ctx;
+
+	if (st->state == BREAKER_OPEN)
+		v->health = STATUS_CRITICAL;
+	else if (st->state == BREAKER_HALF_OPEN && v->health == STATUS_OK)
+		v->health = STATUS_WARNING;
+	if (v->print == VIEW_NAMES)
+		printf("%s\n", name);
+	else if (v->print == VIEW_TABLE)
+		print_row(name, st, saved, v);
+	return 0;
 }
 
 static int status_exec(int argc, char **argv)
@@ -127,11 +105,10 @@ static int status_exec(int argc, char **argv)
 	};
 	bool json = false, names_only = false, unknown = false;
 	const char *db = NULL;
-	struct rows rows = { 0 };
+	struct view v = { .now = cli_now_ms() };
 	struct store *s;
 	char *path;
 	int c, rc;
-	int64_t now = cli_now_ms();
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -159,42 +136,35 @@ static int status_exec(int argc, char **argv)
 	path = cli_db_path(db);
 	s = cli_open_store(path);
 
-	if (argc == 0) {
-		if (store_each(s, collect, &rows) != STORE_OK)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-	}
+	/* --json prints what SQLite builds, after this pass has found the health. */
+	v.print = names_only ? VIEW_NAMES : json ? VIEW_NONE : VIEW_TABLE;
+	v.colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (v.print == VIEW_TABLE)
+		print_header();
+	if (argc == 0 && store_each(s, show, &v) != STORE_OK)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
 	for (int i = 0; i < argc; i++) {
 		struct breaker_state st;
 		struct breaker_settings saved;
 
-		rc = store_read(s, argv[i], now, &st, &saved);
+		rc = store_read(s, argv[i], v.now, &st, &saved);
 		if (rc == STORE_NOTFOUND) {
 			warnx("%s: no such breaker", argv[i]);
 			unknown = true;
 		} else if (rc != STORE_OK) {
 			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
 		} else {
-			collect(argv[i], &st, &saved, &rows);
+			show(argv[i], &st, &saved, &v);
 		}
 	}
-
-	if (names_only) {
-		for (size_t i = 0; i < rows.n; i++)
-			printf("%s\n", rows.v[i].name);
-	} else if (json) {
-		rc = store_status_json(s, (const char *const *)argv, argc, stdout);
-		if (rc == STORE_ERR)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-	} else {
-		print_table(&rows, now);
-	}
-	rc = unknown ? STATUS_UNKNOWN : health(&rows);
-	for (size_t i = 0; i < rows.n; i++)
-		free(rows.v[i].name);
-	free(rows.v);
+	if (json && !names_only &&
+	    store_status_json(s, (const char *const *)argv, argc, stdout) == STORE_ERR)
+		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
 	store_close(s);
 	free(path);
-	return rc;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_USAGE, "standard output");
+	return unknown ? STATUS_UNKNOWN : v.health;
 }
 
 const struct cmd_entry cmd_status_entry = {

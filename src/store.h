@@ -49,7 +49,8 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 
 typedef int (*store_each_fn)(const char *name, const struct breaker_state *st,
 			     const struct breaker_settings *saved, void *ctx);
-/* Every breaker in name order; stops early if fn returns non-zero. */
+/* Every breaker in name order; stops early if fn returns non-zero. For listings:
+ * st has no window and no in-flight counts, which only admission needs. */
 int store_each(struct store *s, store_each_fn fn, void *ctx);
 
 /* JSON built by SQLite's JSON functions, so escaping is SQLite's. */
