@@ -45,13 +45,14 @@ tests/unit/test_%: tests/unit/test_%.c $(PURE) tests/unit/tap.h
 test: cbexec $(UNIT)
 	tests/run $(UNIT)
 
-# libFuzzer targets; FUZZTIME seconds each. They need only the parsers and the
-# settings table; a target for config.c would add it and $(DEPLIBS) here.
+# libFuzzer targets; FUZZTIME seconds each. They link the parsers, the settings
+# table and the configuration reader, which brings libinih with it.
 FUZZTIME ?= 30
-FUZZSRC = src/parse.c src/options.c
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) src/parse.h src/options.h src/breaker.h src/window.h
-	clang -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc \
-		-o $@ $< $(FUZZSRC) -lm
+FUZZSRC = src/parse.c src/options.c src/config.c src/xmalloc.c
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) $(wildcard src/*.h)
+	clang -std=c17 -g -O1 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+		-fsanitize=fuzzer,address,undefined $(DEPCFLAGS) -Isrc \
+		-o $@ $< $(FUZZSRC) $(DEPLIBS) -lm
 
 fuzz: $(FUZZ)
 	tests/fuzz/run $(FUZZTIME) $(FUZZ)
