@@ -104,7 +104,7 @@ static int status_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, names_only = false, unknown = false;
-	const char *db = NULL;
+	const char *db = NULL, *nocolour;
 	struct view v = { .now = cli_now_ms() };
 	struct store *s;
 	char *path;
@@ -138,7 +138,9 @@ static int status_exec(int argc, char **argv)
 
 	/* --json prints what SQLite builds, after this pass has found the health. */
 	v.print = names_only ? VIEW_NAMES : json ? VIEW_NONE : VIEW_TABLE;
-	v.colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	/* no-color.org: an empty NO_COLOR is as good as unset. */
+	nocolour = getenv("NO_COLOR");
+	v.colour = isatty(STDOUT_FILENO) && (nocolour == NULL || *nocolour == '\0');
 	if (v.print == VIEW_TABLE)
 		print_header();
 	if (argc == 0 && store_each(s, show, &v) != STORE_OK)

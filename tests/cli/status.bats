@@ -60,9 +60,18 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["retry_at"]), b["retry
 	[ "$output" = "$(printf 'a\nb')" ]
 }
 
-@test "no colour when not a terminal or NO_COLOR is set" {
+@test "colour only on a terminal, and not when NO_COLOR is set and not empty" {
+	command -v script >/dev/null || skip "script(1) is not installed"
 	cb -n a -- true
 	run sub status
+	[[ "$output" != *$'\033'* ]]
+	# script(1) gives the command a terminal as its standard output.
+	run script -qec "'$CBEXEC' status --db '$db'" /dev/null
+	[[ "$output" == *$'\033['*closed* ]]
+	NO_COLOR= run script -qec "'$CBEXEC' status --db '$db'" /dev/null
+	[[ "$output" == *$'\033['*closed* ]]
+	NO_COLOR=1 run script -qec "'$CBEXEC' status --db '$db'" /dev/null
+	[[ "$output" == *closed* ]]
 	[[ "$output" != *$'\033'* ]]
 }
 
