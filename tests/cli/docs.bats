@@ -2,6 +2,8 @@
 # The manual pages, the shell completions and the install target agree with
 # the program: lint clean, every option documented and completed, all installed.
 
+bats_require_minimum_version 1.5.0
+
 SUBCOMMANDS='run status reset history metrics check record trip bypass delete config'
 
 setup() {
@@ -77,6 +79,35 @@ complete_bash() {
 	[ -z "$missing" ] || { echo "not in cbexec.1:$missing"; return 1; }
 }
 
+@test "every key cbexec config prints is documented in cbexec.conf.5" {
+	local key missing='' n=0
+	: >"$BATS_TEST_TMPDIR/empty.ini"
+	for key in $(./cbexec config --config "$BATS_TEST_TMPDIR/empty.ini" | cut -d' ' -f1); do
+		n=$((n + 1))
+		grep -qE "Ic $key Ns =" man/cbexec.conf.5 ||
+			missing+=" $key"
+	done
+	[ "$n" -ge 20 ] || { echo "only $n keys printed by cbexec config"; return 1; }
+	[ -z "$missing" ] || { echo "not in cbexec.conf.5:$missing"; return 1; }
+}
+
+@test "--version names cbexec's version and the SQLite in use" {
+	run ./cbexec --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^cbexec\ [0-9]+\.[0-9]+\.[0-9]+\ \(SQLite\ ([0-9.]+)\)$ ]]
+	[ "${BASH_REMATCH[1]}" = "$(sqlite3 :memory: 'select sqlite_version()')" ]
+	run ./cbexec -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == "cbexec "* ]]
+}
+
+@test "cbexec with no arguments prints usage on stderr and exits 125" {
+	run --separate-stderr ./cbexec
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "usage: cbexec "* ]]
+}
+
 @test "every long option of cbexec --help is offered by the completions" {
 	local known missing='' sub opt
 	# everything the bash completion offers after -- for any subcommand
@@ -123,6 +154,31 @@ complete_bash() {
 	run complete_bash cbexec reset ''
 	[ "$status" -eq 0 ]
 	[ "$output" = alpha ]
+}
+
+@test "bash completion offers breaker names to every command that takes them" {
+	local sub
+	./cbexec --db "$db" -n alpha -- true
+	./cbexec --db "$db" -n beta -- true
+	export PATH="$root:$PATH" CBEXEC_DB="$db"
+	for sub in status reset history trip bypass delete; do
+		run complete_bash cbexec "$sub" 'al'
+		[ "$output" = alpha ] || { echo "$sub: '$output'"; return 1; }
+	done
+	for sub in run check record config; do
+		run complete_bash cbexec "$sub" -n b
+		[ "$output" = beta ] || { echo "$sub -n: '$output'"; return 1; }
+	done
+}
+
+@test "zsh and fish completions read breaker names from the state file" {
+	grep -q 'status --names' completions/_cbexec
+	./cbexec --db "$db" -n alpha -- true
+	export PATH="$root:$PATH" CBEXEC_DB="$db"
+	run fish -c 'source completions/cbexec.fish; complete -C "cbexec reset "'
+	[[ "$output" == *alpha* ]]
+	run fish -c 'source completions/cbexec.fish; complete -C "cbexec -n "'
+	[[ "$output" == *alpha* ]]
 }
 
 @test "bash completion offers no files for a duration and commands after --" {
