@@ -111,27 +111,34 @@ static void open_breaker(struct breaker_state *st, const struct breaker_settings
 	st->totals.opens++;
 }
 
+/* Invariant 6: pull back a retry time left far ahead by a clock that was set back. */
+static int64_t retry_at(const struct breaker_state *st, const struct breaker_settings *set,
+			int64_t now_ms)
+{
+	if (st->retry_at_ms - now_ms > 2 * max_period(set))
+		return now_ms + st->open_period_ms;
+	return st->retry_at_ms;
+}
+
+bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
+			   int64_t now_ms)
+{
+	if (st->mode == BREAKER_BYPASS)
+		return true;
+	if (st->mode == BREAKER_FORCED_OPEN)
+		return false;
+	return st->state != BREAKER_OPEN || now_ms >= retry_at(st, set, now_ms);
+}
+
 void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 		   const struct breaker_env *env, struct breaker_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 
-	if (set->max_concurrent && st->calls_inflight >= set->max_concurrent) {
-		d->reject = REJECT_CONCURRENCY;
-		st->totals.rejected++;
-		d->generation = st->generation;
-		return;
-	}
-
 	if (st->mode == BREAKER_FORCED_OPEN) {
 		d->reject = REJECT_FORCED;
 	} else if (st->state == BREAKER_OPEN) {
-		/* Invariant 6: pull back a retry time left far ahead by a clock
-		 * that was set back. */
-		int64_t longest = 2 * max_period(set);
-
-		if (st->retry_at_ms - env->now_ms > longest)
-			st->retry_at_ms = env->now_ms + st->open_period_ms;
+		st->retry_at_ms = retry_at(st, set, env->now_ms);
 		if (env->now_ms >= st->retry_at_ms) {
 			change_state(st, BREAKER_HALF_OPEN, env->now_ms,
 				     "recovery timeout elapsed", &d->transition);
@@ -152,6 +159,15 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 		d->bypassed = true;
 		d->probe = false;
 		d->reject = REJECT_NONE;
+	}
+	/* The cap holds for every call let through, bypassed ones too. A call the
+	 * breaker turns away anyway is told why (open), not that the cap is full:
+	 * that is also what lets breaker_leases_matter() say false while open. */
+	if (d->reject == REJECT_NONE && set->max_concurrent &&
+	    st->calls_inflight >= set->max_concurrent) {
+		d->reject = REJECT_CONCURRENCY;
+		d->probe = false;
+		d->bypassed = false;
 	}
 	d->admitted = d->reject == REJECT_NONE;
 	d->generation = st->generation;

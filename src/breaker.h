@@ -119,6 +119,13 @@ const char *breaker_state_name(enum breaker_state_kind k);
 
 void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 		   const struct breaker_env *env, struct breaker_decision *d);
+/*
+ * Whether the calls in flight (st->calls_inflight, st->probes_inflight) can
+ * change what breaker_admit() decides now. While open and waiting, or tripped,
+ * every call is turned away whatever runs, so the store need not count leases.
+ */
+bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
+			   int64_t now_ms);
 bool breaker_record(struct breaker_state *st, const struct breaker_settings *set,
 		    const struct breaker_env *env, const struct breaker_call *call,
 		    struct breaker_transition *tr);

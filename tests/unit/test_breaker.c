@@ -329,6 +329,60 @@ static void test_concurrency(void)
 	ok(d.admitted, "below the cap: admitted");
 }
 
+/* Whenever the leases do not matter, admission is the same whatever is in flight. */
+static void test_leases_matter(void)
+{
+	struct breaker_decision d0, d;
+	struct breaker_state saved;
+	struct breaker_transition tr;
+	bool agree = true;
+
+	fresh();
+	ok(breaker_leases_matter(&st, &set, env.now_ms), "closed: leases matter");
+	set.failure_threshold = 1;
+	set.max_concurrent = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	ok(!breaker_leases_matter(&st, &set, env.now_ms), "open and waiting: they do not");
+	for (int64_t step = 0; step < 40000; step += 1000) {
+		env.now_ms += 1000;
+		if (breaker_leases_matter(&st, &set, env.now_ms))
+			break;
+		saved = st;
+		breaker_admit(&st, &set, &env, &d0);
+		st = saved;
+		st.calls_inflight = 5;
+		st.probes_inflight = 5;
+		breaker_admit(&st, &set, &env, &d);
+		st = saved;
+		agree = agree && !d0.admitted && !d.admitted && d0.reject == d.reject;
+	}
+	ok(agree, "while they do not, a call is rejected the same way at any load");
+	ok(breaker_leases_matter(&st, &set, env.now_ms), "recovery elapsed: they matter again");
+	st.calls_inflight = 1;
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_CONCURRENCY && d.transitioned,
+	   "half-open, cap full: rejected by the cap");
+
+	fresh();
+	breaker_trip(&st, &env, 0, NULL, &tr);
+	ok(!breaker_leases_matter(&st, &set, env.now_ms), "tripped: they do not");
+	breaker_bypass(&st, &env, NULL, &tr);
+	ok(breaker_leases_matter(&st, &set, env.now_ms), "bypassed: the cap still counts");
+	set.max_concurrent = 1;
+	st.calls_inflight = 1;
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_CONCURRENCY, "bypass does not lift the cap");
+
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	env.now_ms -= 24 * 3600 * 1000; /* the clock was set back a day */
+	ok(!breaker_leases_matter(&st, &set, env.now_ms), "clock set back: still waiting");
+	st.open_period_ms = 0;
+	ok(breaker_leases_matter(&st, &set, env.now_ms),
+	   "clock set back, no open period: admission is due, so they matter");
+}
+
 int main(void)
 {
 	test_full_cycle();
@@ -342,5 +396,6 @@ int main(void)
 	test_clock_backwards();
 	test_manual();
 	test_concurrency();
+	test_leases_matter();
 	return tap_done();
 }
