@@ -301,6 +301,27 @@ need_etc_overlay() {
 	[ "$(setting jitter cache-b)" = "0	built-in" ]
 }
 
+@test "section names are kept whole, up to the 128 characters of a breaker name" {
+	n=$(printf 'n%.0s' {1..128})
+	conf "$user" <<-EOF
+		[$n]
+		jitter = 3
+		[${n:0:60}*]
+		jitter = 4
+	EOF
+	[ "$(setting jitter "$n")" = "3	$user:2" ]
+	[ "$(setting jitter "${n:0:61}")" = "4	$user:4" ]
+	# inih alone would cut both at 49 characters
+	[ "$(setting jitter "${n:0:49}")" = "0	built-in" ]
+	conf "$user" <<-EOF
+		[${n}x]
+		jitter = 3
+	EOF
+	run "$CBEXEC" config
+	[ "$status" -eq 125 ]
+	[[ "$output" == "cbexec: $user:1: invalid section name \"nnn"*"...\": is longer than 128 characters "* ]]
+}
+
 @test "precedence: [NAME] beats a matching glob, wherever it is in the file" {
 	conf "$user" <<-EOF
 		[api-search]
@@ -521,8 +542,9 @@ need_etc_overlay() {
 	[ "$status" -eq 125 ]
 	[ ! -e "$ran" ]
 	[[ "${lines[0]}" == "cbexec: $c:1: "* ]]
-	# at most 50 errors shown, then a count of the rest
-	[ "${#lines[@]}" -le 51 ]
+	# 50 errors shown, then a count of the rest
+	[ "${#lines[@]}" -eq 51 ]
+	[[ "${lines[50]}" =~ ^"cbexec: $c: "[0-9]+" more errors not shown"$ ]]
 	[ "$(printf '%s\n' "$output" | grep -vc "^cbexec: $c:")" -eq 0 ]
 	# an executable too
 	cp /bin/true "$BATS_TEST_TMPDIR/bin.ini"
