@@ -21,8 +21,14 @@ static int config_exec(int argc, char **argv)
 	cli_load_options(&a, &o);
 	/* key = value, a tab, the origin: lines that cut -f2 and grep take apart. */
 	for (size_t i = 0; i < settings_count; i++) {
-		options_format(&o, &settings[i], value, sizeof(value));
-		printf("%s = %s\t%s\n", settings[i].key, value, o.origin[i]);
+		const char *v = value;
+
+		/* A command is printed whole, however long: a cut one would look valid. */
+		if (settings[i].type == SET_COMMAND)
+			v = options_command(&o, &settings[i]);
+		else
+			options_format(&o, &settings[i], value, sizeof(value));
+		printf("%s = %s\t%s\n", settings[i].key, v != NULL ? v : "", o.origin[i]);
 	}
 	options_free(&o);
 	return 0;

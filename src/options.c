@@ -578,6 +578,14 @@ static void factor_format(double f, char *buf, size_t len)
 		snprintf(buf, len, "%.17g", f);
 }
 
+const char *options_command(const struct options *o, const struct setting *s)
+{
+	/* slot_of() takes a mutable struct only to serve store_value(); nothing is written. */
+	struct slot slot = slot_of((struct options *)o, (enum setting_id)(s - settings));
+
+	return slot.kind == K_STRING ? *(char *const *)slot.p : NULL;
+}
+
 void options_format(const struct options *o, const struct setting *s, char *buf, size_t len)
 {
 	/* slot_of() takes a mutable struct only to serve store_value(); nothing is written. */
@@ -606,7 +614,7 @@ void options_format(const struct options *o, const struct setting *s, char *buf,
 		exitset_format(slot.p, buf, len);
 		break;
 	case K_STRING: {
-		const char *cmd = *(char *const *)slot.p;
+		const char *cmd = options_command(o, s);
 
 		snprintf(buf, len, "%s", cmd != NULL ? cmd : "");
 		break;

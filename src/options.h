@@ -68,6 +68,8 @@ int options_set(struct options *o, const struct setting *s, const char *value,
 		const char *origin, char *err, size_t errlen);
 /* v for a message: quoted, non-printable bytes as \xHH, cut at 40 characters. */
 void options_quote(const char *v, char *buf, size_t len);
+/* The command text of a SET_COMMAND setting, whole; NULL if unset or s is no command. */
+const char *options_command(const struct options *o, const struct setting *s);
 /* The value in force, as a user would write it. */
 void options_format(const struct options *o, const struct setting *s, char *buf, size_t len);
 

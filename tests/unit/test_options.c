@@ -418,6 +418,12 @@ static void test_messages(void)
 	options_set(&o, must_find("fallback"), "a long command", "t", err, sizeof(err));
 	options_format(&o, must_find("fallback"), buf, sizeof(buf));
 	ok(strcmp(buf, "a l") == 0, "options_format cuts to the buffer (\"%s\")", buf);
+	/* options_command() gives the whole text, for cbexec config. */
+	ok(strcmp(options_command(&o, must_find("fallback")), "a long command") == 0,
+	   "options_command gives the whole command");
+	options_set(&o, must_find("fallback"), "", "t", err, sizeof(err));
+	ok(options_command(&o, must_find("fallback")) == NULL, "options_command: NULL when unset");
+	ok(options_command(&o, must_find("jitter")) == NULL, "options_command: NULL for a number");
 
 	options_free(&o);
 }
