@@ -941,6 +941,24 @@ static int header_check(struct store *s, const struct header *h)
 	return STORE_OK;
 }
 
+/* PRAGMA journal_mode = WAL reads the header and then writes it: a read
+ * transaction upgraded to a write, which SQLite fails at once with SQLITE_BUSY,
+ * without the busy handler, while another connection holds the write lock. That
+ * happens when several processes find a new file together, so the pragma is
+ * retried here as the busy handler would retry it; it runs once per file. */
+static int set_wal(struct store *s)
+{
+	int rc, waited = 0;
+
+	while ((rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) ==
+		       SQLITE_BUSY &&
+	       waited < STORE_BUSY_TIMEOUT_MS) {
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* Creates schema 1 in an empty database; another process may be doing the same. */
 static int create_schema(struct store *s)
 {
@@ -951,8 +969,7 @@ static int create_schema(struct store *s)
 	 * per checkpoint instead of per transaction. The mode is persistent in the
 	 * file, so it is set here once rather than on every open; it cannot change
 	 * inside a transaction, hence before BEGIN. */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    run_query(s, Q_BEGIN_IMMEDIATE) < 0)
+	if (set_wal(s) < 0 || run_query(s, Q_BEGIN_IMMEDIATE) < 0)
 		goto fail;
 	if (read_header(s, &h) < 0)
 		goto fail;
