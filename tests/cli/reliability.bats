@@ -11,6 +11,12 @@ setup() {
 	mkdir -p "$out"
 }
 
+# Undo what would keep bats from removing the test's directory.
+teardown() {
+	if [ -n "${mnt:-}" ]; then umount "$mnt" 2>/dev/null || true; fi
+	if [ -n "${immutable:-}" ]; then chattr -i $immutable 2>/dev/null || true; fi
+}
+
 # outcome P I: the exit status of call I of process P, 0 or 3, fixed so that
 # the totals are known: every third call (counted over all processes) fails.
 outcome() { echo $(( ($1 * 1000 + $2) % 3 == 0 ? 3 : 0 )); }
@@ -224,4 +230,128 @@ crash_lane() {
 	[ "$(field p state)" = closed ]
 	run sqlite3 "$db" 'PRAGMA integrity_check'
 	[ "$output" = ok ]
+}
+
+# damaged PATH: a call on the state file PATH warns once, naming PATH, runs the
+# command and passes its status through.
+damaged() {
+	run --separate-stderr "$CBEXEC" --db "$1" -n a -- sh -c 'echo ran; exit 7'
+	echo "status $status; stdout: $output; stderr: $stderr"
+	[ "$status" -eq 7 ]
+	[ "$output" = ran ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "cbexec: warning: $1: "*"; running the command without the breaker" ]]
+}
+
+# a_state_file PATH: a real state file with breaker a, its WAL checkpointed
+# into it and removed, so that PATH alone holds everything.
+a_state_file() {
+	"$CBEXEC" --db "$1" -n a -- true
+	"$CBEXEC" --db "$1" -n a -- false || true
+	# The last connection to close, sqlite3 removes the WAL it emptied.
+	sqlite3 "$1" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	[ ! -e "$1-wal" ]
+	[ "$(sqlite3 "$1" 'PRAGMA journal_mode')" = wal ]
+}
+
+@test "a file of random bytes: one warning, the command runs, the file untouched" {
+	head -c 16384 /dev/urandom >"$db"
+	sum=$(sha256sum <"$db")
+	damaged "$db"
+	[ "$(sha256sum <"$db")" = "$sum" ]
+	# With on_store_error = fail: exit 125 and the command does not run.
+	run --separate-stderr cb --on-store-error fail -n a -- sh -c 'echo ran'
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "cbexec: $db: "*"(on_store_error = fail)" ]]
+	[ "$(sha256sum <"$db")" = "$sum" ]
+}
+
+@test "a state file truncated to half: one warning, the command runs, the file untouched" {
+	a_state_file "$db"
+	size=$(stat -c %s "$db")
+	[ "$size" -ge 8192 ]
+	truncate -s $((size / 2)) "$db"
+	sum=$(sha256sum <"$db")
+	damaged "$db"
+	[ "$(sha256sum <"$db")" = "$sum" ]
+}
+
+@test "a foreign SQLite database: one warning, the command runs, the file untouched" {
+	sqlite3 "$db" 'CREATE TABLE breakers (name TEXT); INSERT INTO breakers VALUES ("a")'
+	sum=$(sha256sum <"$db")
+	damaged "$db"
+	[[ "$stderr" == *"not a cbexec state file"* ]]
+	[ "$(sha256sum <"$db")" = "$sum" ]
+	run sub status
+	[ "$status" -eq 125 ]
+	[[ "$output" == "cbexec: $db: "* ]]
+	[ "$(sha256sum <"$db")" = "$sum" ]
+	[ "$(sqlite3 "$db" 'SELECT count(*) FROM sqlite_schema')" -eq 1 ]
+}
+
+@test "a read-only state file: one warning, the command runs, the file untouched" {
+	a_state_file "$db"
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod 444 "$db"
+	else
+		# Root writes through mode bits: only the immutable attribute stops it.
+		chattr +i "$db" 2>/dev/null || skip "root, and chattr +i does not work here"
+		immutable=$db
+	fi
+	sum=$(sha256sum <"$db")
+	damaged "$db"
+	[[ "$stderr" == *"readonly database"* ]]
+	[ "$(sha256sum <"$db")" = "$sum" ]
+}
+
+@test "a state file in a directory that cannot be written: one warning, the command runs" {
+	dir="$BATS_TEST_TMPDIR/ro"
+	mkdir "$dir"
+	a_state_file "$dir/s.db"
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod 555 "$dir"
+	else
+		chattr +i "$dir" 2>/dev/null || skip "root, and chattr +i does not work here"
+		immutable=$dir
+	fi
+	sum=$(sha256sum <"$dir/s.db")
+	# An existing file, whose -wal and -shm cannot be made beside it.
+	damaged "$dir/s.db"
+	[ "$(sha256sum <"$dir/s.db")" = "$sum" ]
+	# A missing file that cannot be created.
+	damaged "$dir/new.db"
+	[[ "$stderr" == *"cannot create the state file"* ]]
+	[ "$(ls -A "$dir")" = s.db ]
+}
+
+@test "a state file under a regular file: one warning, the command runs, the file untouched" {
+	printf 'not a directory\n' >"$BATS_TEST_TMPDIR/reg"
+	damaged "$BATS_TEST_TMPDIR/reg/sub/s.db"
+	[[ "$stderr" == *"Not a directory"* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/reg")" = "not a directory" ]
+}
+
+@test "a full disk: one warning, the command runs, the file untouched; then it recovers" {
+	mnt="$BATS_TEST_TMPDIR/mnt"
+	mkdir "$mnt"
+	mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null || {
+		mnt=
+		skip "cannot mount a small tmpfs here"
+	}
+	a_state_file "$mnt/s.db"
+	head -c 1M /dev/zero >"$mnt/fill" 2>/dev/null || true
+	[ "$(df --output=avail "$mnt" | tail -1)" -eq 0 ]
+	sum=$(sha256sum <"$mnt/s.db")
+	damaged "$mnt/s.db"
+	[[ "$stderr" == *"disk"* ]]
+	[ "$(sha256sum <"$mnt/s.db")" = "$sum" ]
+	# A new state file on the full disk.
+	damaged "$mnt/new.db"
+	# With room again the breaker works and nothing was lost.
+	rm "$mnt/fill"
+	run "$CBEXEC" --db "$mnt/s.db" -n a -- true
+	[ "$status" -eq 0 ]
+	[ "$("$CBEXEC" status --json --db "$mnt/s.db" a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["total_calls"])')" -eq 3 ]
+	[ "$(sqlite3 "$mnt/s.db" 'PRAGMA integrity_check')" = ok ]
 }
