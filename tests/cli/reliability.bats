@@ -355,3 +355,90 @@ a_state_file() {
 	[ "$("$CBEXEC" status --json --db "$mnt/s.db" a | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["total_calls"])')" -eq 3 ]
 	[ "$(sqlite3 "$mnt/s.db" 'PRAGMA integrity_check')" = ok ]
 }
+
+# refused ARGS...: cbexec ARGS exits 125 exactly (not a crash's 134 or 139),
+# with a message starting "cbexec:" and nothing on standard output.
+refused() {
+	run --separate-stderr "$CBEXEC" "$@"
+	echo "args: $*; status $status; stderr: $stderr"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == cbexec:* ]]
+	[ -z "$output" ]
+}
+
+# nothing_created: no state file, no breaker, and no command ran.
+nothing_created() {
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	[ ! -e "$db" ]
+	run sub status --names
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "hostile breaker names: exit 125 with a message, nothing created" {
+	local n names=("a'b" 'a"b' 'a;b' "a';DROP TABLE breakers;--" $'a\nb' 'a/b' '../a' \
+		'é' 'a b' '' "$(printf 'x%.0s' $(seq 300))" "$(printf 'x%.0s' $(seq 129))")
+	ran="$BATS_TEST_TMPDIR/ran"
+	for n in "${names[@]}"; do
+		refused --db "$db" -n "$n" -- touch "$ran"
+		[[ "$stderr" == "cbexec: breaker name "* ]]
+		refused check --db "$db" -n "$n"
+		refused record --db "$db" -n "$n" failure
+		refused trip --db "$db" "$n"
+		refused bypass --db "$db" "$n"
+		refused reset --db "$db" "$n"
+		refused delete --db "$db" "$n"
+		refused history --db "$db" "$n"
+		refused status --db "$db" "$n"
+	done
+	nothing_created
+	# The longest name allowed is fine.
+	run cb -n "$(printf 'x%.0s' $(seq 128))" -- true
+	[ "$status" -eq 0 ]
+	[ "$(sub status --names)" = "$(printf 'x%.0s' $(seq 128))" ]
+}
+
+# An empty exit list is a value, not an error ("--ignore-exit ''" ignores
+# nothing; see parse_exitlist), so it is not among these.
+@test "overflowing, negative and empty numbers and durations: exit 125, nothing created" {
+	local big=99999999999999999999 a
+	ran="$BATS_TEST_TMPDIR/ran"
+	for a in "-f $big" "-f 4294967296" "-f -1" "-f 5x" "-f ''" "-s $big" \
+		"--half-open-max-calls $big" "--max-concurrent $big" "--open-exit-code 256" \
+		"--open-exit-code $big" "--history-limit 18446744073709551617" "--window $big" \
+		"--min-calls $big" "--failure-rate 101" "--jitter ''" "--backoff 1e999" \
+		"--backoff ''" "-r 9999999999999999999d" "-r 99999999999999999999ms" "-r ''" \
+		"-t 9999999999999999999d" "--timeout ''" "-t -1s" "--kill-after ${big}ms" \
+		"--slow-call 9999999999999999999d" "--max-wait 9999999999999999999d" \
+		"--max-recovery-timeout 9999999999999999999d" "--success-exit 99999" \
+		"--ignore-exit $big" "--ignore-exit 1," "--on-store-error ''"; do
+		eval "refused --db \"\$db\" -n a $a -- touch \"\$ran\""
+		eval "refused check --db \"\$db\" -n a $a"
+	done
+	refused trip --db "$db" --for 9999999999999999999d a
+	refused trip --db "$db" --for '' a
+	refused history --db "$db" --limit "$big" a
+	refused history --db "$db" --limit '' a
+	nothing_created
+}
+
+@test "a configuration file of binary junk: exit 125 with a message, nothing created" {
+	local i
+	ran="$BATS_TEST_TMPDIR/ran"
+	for i in $(seq 10); do
+		head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/junk.ini"
+		refused --db "$db" --config "$BATS_TEST_TMPDIR/junk.ini" -n a -- touch "$ran"
+		refused check --db "$db" --config "$BATS_TEST_TMPDIR/junk.ini" -n a
+	done
+	printf '[a]\nfailure_threshold = 3\0junk\n' >"$BATS_TEST_TMPDIR/nul.ini"
+	refused --db "$db" --config "$BATS_TEST_TMPDIR/nul.ini" -n a -- touch "$ran"
+	printf '[a]\nfailure_threshold = 99999999999999999999\n' >"$BATS_TEST_TMPDIR/big.ini"
+	refused --db "$db" --config "$BATS_TEST_TMPDIR/big.ini" -n a -- touch "$ran"
+	printf '[*]\nrecovery_timeout = 9999999999999999999d\n' >"$BATS_TEST_TMPDIR/dur.ini"
+	refused --db "$db" --config "$BATS_TEST_TMPDIR/dur.ini" -n a -- touch "$ran"
+	# The user's own configuration file, read without --config.
+	mkdir -p "$XDG_CONFIG_HOME/cbexec"
+	head -c 4096 /dev/urandom >"$XDG_CONFIG_HOME/cbexec/config.ini"
+	refused --db "$db" -n a -- touch "$ran"
+	nothing_created
+}
