@@ -442,3 +442,65 @@ nothing_created() {
 	refused --db "$db" -n a -- touch "$ran"
 	nothing_created
 }
+
+# vg ARGS...: cbexec ARGS under valgrind's memcheck; 99 if it found an error
+# or a definite leak.
+vg() {
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		"$CBEXEC" "$@"
+}
+
+@test "valgrind: run, rejection, status, reset, history are memcheck clean" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	# ASan and valgrind cannot share a process (make test SANITIZE=1).
+	if nm "$CBEXEC" 2>/dev/null | grep -q __asan_init ||
+		ldd "$CBEXEC" 2>/dev/null | grep -q libasan; then
+		skip "cbexec is built with AddressSanitizer"
+	fi
+	run vg --db "$db" -n a -f 2 -- true
+	[ "$status" -eq 0 ]
+	run vg --db "$db" -n a -f 2 -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	run vg --db "$db" -n a -f 2 -- sh -c 'exit 4'
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"closed -> open"* ]]
+	run vg --db "$db" -n a -f 2 -- true
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"circuit open"* ]]
+	run vg status --db "$db"
+	[ "$status" -eq 2 ]
+	run vg status --json --db "$db" a
+	[ "$status" -eq 2 ]
+	run vg history --db "$db" a
+	[ "$status" -eq 0 ]
+	run vg reset --db "$db" a
+	[ "$status" -eq 0 ]
+	run vg status --db "$db"
+	[ "$status" -eq 0 ]
+	# A store error and a usage error take their own paths out.
+	head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/junk.db"
+	run vg --db "$BATS_TEST_TMPDIR/junk.db" -n a -- sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	run vg --db "$db" -n 'a;b' -- true
+	[ "$status" -eq 125 ]
+	[ "$(field a total_calls)" -eq 3 ]
+	[ "$(field a total_rejected)" -eq 1 ]
+}
+
+@test "the WAL stays between calls: a copy needs it, sqlite3 .backup does not" {
+	cb -n a -- true
+	cb -n a -- true
+	[ -s "$db-wal" ]
+	[ -e "$db-shm" ]
+	cp "$db" "$BATS_TEST_TMPDIR/alone.db"
+	cp "$db" "$BATS_TEST_TMPDIR/pair.db"
+	cp "$db-wal" "$BATS_TEST_TMPDIR/pair.db-wal"
+	sqlite3 "$db" ".backup '$BATS_TEST_TMPDIR/backup.db'"
+	# The state file alone lacks the latest calls.
+	[ -z "$("$CBEXEC" status --names --db "$BATS_TEST_TMPDIR/alone.db")" ]
+	db="$BATS_TEST_TMPDIR/pair.db"
+	[ "$(field a total_calls)" -eq 2 ]
+	db="$BATS_TEST_TMPDIR/backup.db"
+	[ "$(field a total_calls)" -eq 2 ]
+	[ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ]
+}
