@@ -483,6 +483,10 @@ vg() {
 	[ "$status" -eq 5 ]
 	run vg --db "$db" -n 'a;b' -- true
 	[ "$status" -eq 125 ]
+	run vg history --db "$db" nosuch
+	[ "$status" -eq 125 ]
+	run vg reset --db "$db" nosuch
+	[ "$status" -eq 125 ]
 	[ "$(field a total_calls)" -eq 3 ]
 	[ "$(field a total_rejected)" -eq 1 ]
 }
