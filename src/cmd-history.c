@@ -79,24 +79,29 @@ static int history_exec(int argc, char **argv)
 	/* An unknown name is far more often a typo than a breaker with no history:
 	 * say so rather than print nothing. */
 	rc = store_read(s, argv[0], cli_now_ms(), &st, &saved);
-	if (rc == STORE_NOTFOUND)
-		errx(EXIT_USAGE, "%s: no such breaker", argv[0]);
-	if (rc != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-
-	if (json)
-		rc = store_history_json(s, argv[0], (uint32_t)limit, stdout);
-	else
-		rc = store_history(s, argv[0], (uint32_t)limit, print_event, NULL);
-	if (rc == STORE_NOTFOUND) /* deleted since the read */
-		errx(EXIT_USAGE, "%s: no such breaker", argv[0]);
-	if (rc != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
-	if (fflush(stdout) == EOF)
-		err(EXIT_USAGE, "standard output");
+	if (rc == STORE_OK) {
+		if (json)
+			rc = store_history_json(s, argv[0], (uint32_t)limit, stdout);
+		else
+			rc = store_history(s, argv[0], (uint32_t)limit, print_event, NULL);
+	}
+	/* NOTFOUND after a successful read: deleted since. */
+	if (rc == STORE_NOTFOUND) {
+		warnx("%s: no such breaker", argv[0]);
+		goto out;
+	}
+	if (rc != STORE_OK) {
+		warnx("%s: %s", path, store_errmsg(s));
+		goto out;
+	}
+	if (fflush(stdout) == EOF) {
+		warn("standard output");
+		rc = STORE_ERR;
+	}
+out:
 	store_close(s);
 	free(path);
-	return 0;
+	return rc == STORE_OK ? 0 : EXIT_USAGE;
 }
 
 const struct cmd_entry cmd_history_entry = {

@@ -958,21 +958,20 @@ static int header_check(struct store *s, const struct header *h)
 	return STORE_OK;
 }
 
-/*
- * Switching a file to WAL takes an exclusive lock, and SQLite gives up at once
- * (SQLITE_BUSY, without the busy handler) when another process is reading the
- * new, still empty file: as two calls started together on a fresh state file
- * do. The switch is idempotent, so it is retried for the busy timeout.
- */
+/* PRAGMA journal_mode = WAL reads the header and then writes it: a read
+ * transaction upgraded to a write, which SQLite fails at once with SQLITE_BUSY,
+ * without the busy handler, while another connection holds the write lock. That
+ * happens when several processes find a new file together, so the pragma is
+ * retried here as the busy handler would retry it; it runs once per file. */
 static int set_wal(struct store *s)
 {
-	int rc;
+	int rc, waited = 0;
 
-	for (int waited = 0;; waited += 5) {
-		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= STORE_BUSY_TIMEOUT_MS)
-			break;
-		sqlite3_sleep(5);
+	while ((rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) ==
+		       SQLITE_BUSY &&
+	       waited < STORE_BUSY_TIMEOUT_MS) {
+		sqlite3_sleep(10);
+		waited += 10;
 	}
 	return rc == SQLITE_OK ? 0 : -1;
 }
