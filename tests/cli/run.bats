@@ -177,19 +177,6 @@ setup() { cbexec_setup; }
 	! grep -i lock "$BATS_TEST_TMPDIR/err"
 }
 
-@test "calls started together on a new state file all count, with no warning" {
-	# The first calls race to create the schema and switch the file to WAL.
-	for round in $(seq 10); do
-		rm -f "$db" "$db-wal" "$db-shm"
-		for p in $(seq 12); do
-			"$CBEXEC" --db "$db" -q -n fresh -- true 2>>"$BATS_TEST_TMPDIR/err" &
-		done
-		wait
-		[ "$(field fresh total_calls)" -eq 12 ] || { echo "round $round"; return 1; }
-	done
-	[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; return 1; }
-}
-
 @test "a long-running command does not delay another cbexec on the same breaker" {
 	cb -n a -- sleep 5 &
 	pid=$!
