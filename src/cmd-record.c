@@ -8,8 +8,6 @@
 #include "exitcodes.h"
 #include "hooks.h"
 
-/* How long hooks may hold cbexec's exit, in all (as run). */
-#define HOOK_WAIT_MS 5000
 
 struct record_ctx {
 	struct breaker_settings admit_set; /* the settings, without the bulkhead */
@@ -132,7 +130,7 @@ static int record_exec(int argc, char **argv)
 		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
 
 	store_close(s);
-	hooks_wait(HOOK_WAIT_MS);
+	hooks_wait(HOOKS_WAIT_MS);
 	free(path);
 	options_free(&o);
 	return 0;

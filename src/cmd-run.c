@@ -13,8 +13,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-/* How long hooks may hold cbexec's exit, in all. */
-#define HOOK_WAIT_MS 5000
 /* A lease outlives its call's longest possible run by this much. */
 #define LEASE_SLACK_MS 60000
 /* Without --timeout a call's run is unbounded; its lease is not. */
@@ -237,7 +235,7 @@ static int run_exec(int argc, char **argv)
 out:
 	if (store)
 		store_close(store);
-	hooks_wait(HOOK_WAIT_MS);
+	hooks_wait(HOOKS_WAIT_MS);
 	free(path);
 	options_free(&o);
 	runner_reraise(&r); /* a command killed by a signal: so is cbexec, for the shell */

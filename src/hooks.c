@@ -164,6 +164,11 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 			 (long long)(ms > 0 ? (ms + 999) / 1000 : 0));
 	}
 
+	/* A probe's call makes two changes (to half-open, then to closed or
+	 * open): the second one's hooks wait for the first one's, so that a
+	 * receiver hears them in order. The command already ran meanwhile. */
+	if (nhooks > 0)
+		hooks_wait(HOOKS_WAIT_MS);
 	switch (tr->to) {
 	case BREAKER_OPEN:
 		start_hook(o->on_open, "on-open", &e);

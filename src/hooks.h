@@ -12,8 +12,12 @@
 void hooks_transition(const struct options *o, const char *name, bool quiet,
 		      const struct breaker_transition *tr, const struct breaker_state *after,
 		      int64_t now_ms);
+/* How long cbexec waits for its running hooks: before it starts those of a later
+ * change of state, and again before it exits. */
+#define HOOKS_WAIT_MS 5000
+
 /* Waits for started hooks, at most max_ms in all; reports failures on stderr. A hook
- * still running then is left to finish on its own. */
+ * still running then is killed with its process group, and that is reported too. */
 void hooks_wait(int64_t max_ms);
 
 #endif

@@ -126,13 +126,22 @@ setup() { cbexec_setup; }
 	[ "$(wc -l < "$log")" -eq 1 ]
 }
 
-@test "on-close and on-half-open hooks" {
+@test "on-close and on-half-open hooks, in the order of the changes" {
 	log="$BATS_TEST_TMPDIR/h"
-	opts="-f 1 -r 200ms"
+	opts="-f 1 -r 30s"
 	cb -n a $opts -- false || true
-	sleep 0.25
-	cb -n a $opts --on-half-open "echo half >> $log" --on-close "echo closed >> $log" -- true
+	# The half-open hook is slower than the probe; the close hook waits for it.
+	cb_at 31 -n a $opts --on-half-open "sleep 0.5; echo half >> $log" \
+		--on-close "echo closed >> $log" -- true
 	[ "$(cat "$log")" = "$(printf 'half\nclosed')" ]
+}
+
+@test "a probe runs while its half-open hook still does" {
+	log="$BATS_TEST_TMPDIR/h"
+	opts="-f 1 -r 30s"
+	cb -n a $opts -- false || true
+	cb_at 31 -n a $opts --on-half-open "sleep 1; echo hook >> $log" -- sh -c "echo probe >> $log"
+	[ "$(cat "$log")" = "$(printf 'probe\nhook')" ]
 }
 
 @test "a hook that sleeps 60s does not hold cbexec" {
