@@ -290,15 +290,20 @@ a_state_file() {
 	[ "$(sqlite3 "$db" 'SELECT count(*) FROM sqlite_schema')" -eq 1 ]
 }
 
+# read_only PATH MODE: PATH cannot be written, by chmod MODE or, as root, who
+# writes through mode bits, by the immutable attribute (undone in teardown).
+read_only() {
+	if [ "$(id -u)" -ne 0 ]; then
+		chmod "$2" "$1"
+	else
+		chattr +i "$1" 2>/dev/null || skip "root, and chattr +i does not work here"
+		immutable=$1
+	fi
+}
+
 @test "a read-only state file: one warning, the command runs, the file untouched" {
 	a_state_file "$db"
-	if [ "$(id -u)" -ne 0 ]; then
-		chmod 444 "$db"
-	else
-		# Root writes through mode bits: only the immutable attribute stops it.
-		chattr +i "$db" 2>/dev/null || skip "root, and chattr +i does not work here"
-		immutable=$db
-	fi
+	read_only "$db" 444
 	sum=$(sha256sum <"$db")
 	damaged "$db"
 	[[ "$stderr" == *"readonly database"* ]]
@@ -309,12 +314,7 @@ a_state_file() {
 	dir="$BATS_TEST_TMPDIR/ro"
 	mkdir "$dir"
 	a_state_file "$dir/s.db"
-	if [ "$(id -u)" -ne 0 ]; then
-		chmod 555 "$dir"
-	else
-		chattr +i "$dir" 2>/dev/null || skip "root, and chattr +i does not work here"
-		immutable=$dir
-	fi
+	read_only "$dir" 555
 	sum=$(sha256sum <"$dir/s.db")
 	# An existing file, whose -wal and -shm cannot be made beside it.
 	damaged "$dir/s.db"
