@@ -295,6 +295,13 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 		break;
 	case SET_EXITLIST:
 		r = parse_exitlist(text, &v->set, &errstr);
+		/* An empty ignore list ignores nothing; an empty success list would
+		 * count every call a failure and trip the breaker on a healthy
+		 * dependency, which no one means. */
+		if (r == 0 && s == &settings[S_SUCCESS_EXIT] && *text == '\0') {
+			errstr = "is empty: no exit status would be a success";
+			r = -1;
+		}
 		if (r < 0)
 			snprintf(hint, sizeof(hint), "(e.g. 0,2-5,255)");
 		break;

@@ -24,6 +24,20 @@ setup() { cbexec_setup; }
 	[ "$(field a total_successes)" -eq 1 ]
 }
 
+@test "an empty --success-exit is refused; an empty --ignore-exit ignores nothing" {
+	run cb -n a --success-exit '' -- touch "$BATS_TEST_TMPDIR/ran"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--success-exit: "" is empty'* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	printf '[defaults]\nsuccess_exit =\n' >"$BATS_TEST_TMPDIR/c.ini"
+	run cb --config "$BATS_TEST_TMPDIR/c.ini" -n a -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"c.ini:2: "*"is empty"* ]]
+	run cb -n a -f 1 --ignore-exit '' -- false
+	[ "$status" -eq 1 ]
+	[ "$(field a state)" = open ]
+}
+
 @test "failure rate trips at the rate and not before min-calls" {
 	opts="-f 0 --window 10 --failure-rate 50 --min-calls 4"
 	cb -n a $opts -- false || true
