@@ -15,16 +15,17 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WARN = -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 DEPCFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 inih)
-DEPLIBS := $(shell $(PKG_CONFIG) --libs sqlite3 inih)
+SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3)
+INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
 
 # SQLITE_STATIC=1 links libsqlite3.a (Debian's libsqlite3-dev has it) into
 # cbexec: a call then runs about 1 M fewer instructions, most of them the
 # dynamic loader relocating libsqlite3.so at every start (bench/README.md).
 # The cost: SQLite's security fixes then need cbexec rebuilt.
 ifeq ($(SQLITE_STATIC),1)
-DEPLIBS := -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs sqlite3) -Wl,-Bdynamic \
-	$(shell $(PKG_CONFIG) --libs inih) -lm
+SQLITE_LIBS := -Wl,-Bstatic $(SQLITE_LIBS) -Wl,-Bdynamic -lm
 endif
+DEPLIBS = $(SQLITE_LIBS) $(INIH_LIBS)
 
 ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -61,7 +62,7 @@ FUZZSRC = src/parse.c src/options.c src/config.c src/xmalloc.c
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) $(wildcard src/*.h)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 		-fsanitize=fuzzer,address,undefined $(DEPCFLAGS) -Isrc \
-		-o $@ $< $(FUZZSRC) $(DEPLIBS) -lm
+		-o $@ $< $(FUZZSRC) $(INIH_LIBS) -lm
 
 fuzz: $(FUZZ)
 	tests/fuzz/run $(FUZZTIME) $(FUZZ)

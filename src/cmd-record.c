@@ -8,7 +8,6 @@
 #include "exitcodes.h"
 #include "hooks.h"
 
-
 struct record_ctx {
 	struct breaker_settings admit_set; /* the settings, without the bulkhead */
 	const struct options *o;

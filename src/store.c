@@ -573,11 +573,12 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	 * two statements fewer on the path that must be cheapest. Dead leases
 	 * wait for the next call that needs the count. */
 	dropped = 0;
-	if ((t->release_lease ||
-	     breaker_leases_matter(&st, t->settings ? t->settings : &saved, t->now_ms)) &&
-	    ((dropped = drop_leases(s, t)) < 0 ||
-	     count_leases(s, t->name, t->now_ms, false, &st) < 0))
-		return abort_txn(s);
+	if (t->release_lease ||
+	    breaker_leases_matter(&st, t->settings ? t->settings : &saved, t->now_ms)) {
+		if ((dropped = drop_leases(s, t)) < 0 ||
+		    count_leases(s, t->name, t->now_ms, false, &st) < 0)
+			return abort_txn(s);
+	}
 
 	fn(&st, t, ctx);
 
