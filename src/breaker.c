@@ -140,8 +140,8 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 	} else if (st->state == BREAKER_OPEN) {
 		st->retry_at_ms = retry_at(st, set, env->now_ms);
 		if (env->now_ms >= st->retry_at_ms) {
-			change_state(st, BREAKER_HALF_OPEN, env->now_ms,
-				     "recovery timeout elapsed", &d->transition);
+			change_state(st, BREAKER_HALF_OPEN, env->now_ms, "recovery timeout elapsed",
+				     &d->transition);
 			d->transitioned = true;
 			st->probes_inflight = 0; /* older leases belong to the old generation */
 		} else {
@@ -220,12 +220,15 @@ static bool should_open(const struct breaker_state *st, const struct breaker_set
 	if (s.calls == 0 || s.calls < set->min_calls)
 		return false;
 	describe_window(set, span, sizeof(span));
-	if (set->failure_rate && (uint64_t)s.failures * 100 >= (uint64_t)set->failure_rate * s.calls) {
+	if (set->failure_rate &&
+	    (uint64_t)s.failures * 100 >= (uint64_t)set->failure_rate * s.calls) {
 		snprintf(reason, len, "failure rate %u%% over %s (%u of %u)",
-			 (unsigned)((uint64_t)s.failures * 100 / s.calls), span, s.failures, s.calls);
+			 (unsigned)((uint64_t)s.failures * 100 / s.calls), span, s.failures,
+			 s.calls);
 		return true;
 	}
-	if (set->slow_call_rate && (uint64_t)s.slow * 100 >= (uint64_t)set->slow_call_rate * s.calls) {
+	if (set->slow_call_rate &&
+	    (uint64_t)s.slow * 100 >= (uint64_t)set->slow_call_rate * s.calls) {
 		snprintf(reason, len, "slow-call rate %u%% over %s (%u of %u)",
 			 (unsigned)((uint64_t)s.slow * 100 / s.calls), span, s.slow, s.calls);
 		return true;
@@ -261,7 +264,8 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 		st->last_exit = call->exit_code;
 
 	/* Invariant 2. */
-	if (call->generation != st->generation || call->bypassed || call->outcome == OUTCOME_IGNORED)
+	if (call->generation != st->generation || call->bypassed ||
+	    call->outcome == OUTCOME_IGNORED)
 		return false;
 
 	st->consecutive_failures = failure ? st->consecutive_failures + 1 : 0;
@@ -284,7 +288,8 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 		if (++st->consecutive_successes < set->success_threshold)
 			return false;
 		if (set->success_threshold > 1)
-			snprintf(reason, sizeof(reason), "%u probes succeeded", set->success_threshold);
+			snprintf(reason, sizeof(reason), "%u probes succeeded",
+				 set->success_threshold);
 		else
 			snprintf(reason, sizeof(reason), "probe succeeded");
 		change_state(st, BREAKER_CLOSED, env->now_ms, reason, tr);

@@ -7,13 +7,17 @@
 
 #include "window.h"
 
-enum breaker_state_kind { BREAKER_CLOSED = 0, BREAKER_OPEN = 1, BREAKER_HALF_OPEN = 2 };
+enum breaker_state_kind {
+	BREAKER_CLOSED = 0,
+	BREAKER_OPEN = 1,
+	BREAKER_HALF_OPEN = 2
+};
 
 /* Manual overrides that persist until reset. */
 enum breaker_mode {
 	BREAKER_NORMAL = 0,
 	BREAKER_FORCED_OPEN = 1, /* tripped without --for: no probes until reset */
-	BREAKER_BYPASS = 2,      /* every call admitted, outcomes still recorded */
+	BREAKER_BYPASS = 2,	 /* every call admitted, outcomes still recorded */
 };
 
 enum breaker_outcome {
@@ -24,10 +28,10 @@ enum breaker_outcome {
 
 enum breaker_reject {
 	REJECT_NONE,
-	REJECT_OPEN,          /* open, recovery timeout not yet elapsed */
-	REJECT_FORCED,        /* tripped by hand */
+	REJECT_OPEN,	       /* open, recovery timeout not yet elapsed */
+	REJECT_FORCED,	       /* tripped by hand */
 	REJECT_HALF_OPEN_FULL, /* half-open, every probe slot taken */
-	REJECT_CONCURRENCY,   /* --max-concurrent calls already running */
+	REJECT_CONCURRENCY,    /* --max-concurrent calls already running */
 };
 
 /* What the machine needs of the settings; the rest live in struct options. */
@@ -36,15 +40,15 @@ struct breaker_settings {
 	int64_t recovery_timeout_ms;
 	uint32_t success_threshold;
 	uint32_t half_open_max_calls;
-	uint32_t window_calls;   /* count window: the last N outcomes, or 0 */
-	int64_t window_ms;       /* time window: outcomes in the last DUR, or 0 */
-	uint32_t failure_rate;   /* percent; 0 = rule off */
+	uint32_t window_calls; /* count window: the last N outcomes, or 0 */
+	int64_t window_ms;     /* time window: outcomes in the last DUR, or 0 */
+	uint32_t failure_rate; /* percent; 0 = rule off */
 	uint32_t min_calls;
-	int64_t slow_call_ms;    /* 0 = no call is slow */
+	int64_t slow_call_ms;	 /* 0 = no call is slow */
 	uint32_t slow_call_rate; /* percent; 0 = rule off */
-	double backoff;          /* open period multiplier per failed probe, >= 1 */
+	double backoff;		 /* open period multiplier per failed probe, >= 1 */
 	int64_t max_recovery_timeout_ms;
-	uint32_t jitter;         /* percent */
+	uint32_t jitter;	 /* percent */
 	uint32_t max_concurrent; /* 0 = unlimited */
 };
 
@@ -68,11 +72,11 @@ struct breaker_state {
 	uint32_t consecutive_failures;
 	uint32_t consecutive_successes;
 	int64_t state_changed_at_ms;
-	int64_t retry_at_ms;    /* when open: first time a probe may go */
-	int64_t open_period_ms; /* the open period in force (grows with backoff) */
-	int64_t last_failure_at_ms; /* 0 = never */
-	int last_exit;              /* -1 = none yet */
-	char reason[BREAKER_REASON_MAX]; /* why the breaker is in its state */
+	int64_t retry_at_ms;		      /* when open: first time a probe may go */
+	int64_t open_period_ms;		      /* the open period in force (grows with backoff) */
+	int64_t last_failure_at_ms;	      /* 0 = never */
+	int last_exit;			      /* -1 = none yet */
+	char reason[BREAKER_REASON_MAX];      /* why the breaker is in its state */
 	char mode_reason[BREAKER_REASON_MAX]; /* --reason given to trip/bypass */
 	struct breaker_totals totals;
 	struct window window;
@@ -84,7 +88,7 @@ struct breaker_state {
 /* Time and chance, handed in so the machine stays pure. */
 struct breaker_env {
 	int64_t now_ms; /* wall clock, ms since the epoch */
-	double jitter;  /* uniform in [-1, 1] */
+	double jitter;	/* uniform in [-1, 1] */
 };
 
 struct breaker_transition {
@@ -104,7 +108,7 @@ struct breaker_decision {
 
 struct breaker_call {
 	enum breaker_outcome outcome;
-	int exit_code;     /* what the caller exits with: status, 124, 126, 127, 128+N */
+	int exit_code; /* what the caller exits with: status, 124, 126, 127, 128+N */
 	bool timed_out;
 	bool slow;
 	bool probe;

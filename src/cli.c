@@ -12,7 +12,11 @@
 #include "exitcodes.h"
 #include "xmalloc.h"
 
-enum { OPT_DB = 1000, OPT_CONFIG, OPT_SETTING = 2000 };
+enum {
+	OPT_DB = 1000,
+	OPT_CONFIG,
+	OPT_SETTING = 2000
+};
 
 int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
 			   struct cli_breaker_args *a)
@@ -71,7 +75,8 @@ int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
 		case '?':
 			if (optopt)
 				cli_usage_error(e, "unknown or incomplete option -%c", optopt);
-			cli_usage_error(e, "unknown option or missing argument: %s", argv[optind - 1]);
+			cli_usage_error(e, "unknown option or missing argument: %s",
+					argv[optind - 1]);
 		default:
 			break;
 		}
@@ -326,13 +331,14 @@ void cli_explain_rejection(const char *name, const struct options *o,
 		warnx("%s: circuit half-open, probe already running; next try when it ends", name);
 		break;
 	case REJECT_CONCURRENCY:
-		warnx("%s: %u calls already running (max-concurrent %u)", name,
-		      st->calls_inflight, o->breaker.max_concurrent);
+		warnx("%s: %u calls already running (max-concurrent %u)", name, st->calls_inflight,
+		      o->breaker.max_concurrent);
 		break;
 	default:
 		/* whole seconds, rounded up: "next try in 1s" rather than "in 0s" */
-		duration_format(st->retry_at_ms > now_ms ? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
-							 : 0,
+		duration_format(st->retry_at_ms > now_ms
+					? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
+					: 0,
 				in, sizeof(in));
 		if (strncmp(st->reason, "tripped", 7) == 0)
 			warnx("%s: circuit open (%s); next try in %s", name, st->reason, in);

@@ -8,7 +8,6 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-
 struct bypass_ctx {
 	struct breaker_env env;
 	const char *reason;

@@ -8,7 +8,7 @@
 #include "exitcodes.h"
 
 #define HISTORY_LIMIT_DEFAULT 1000
-#define HISTORY_LIMIT_MAX 1000000
+#define HISTORY_LIMIT_MAX     1000000
 
 /* Fields are separated by two spaces and the reason comes last, so that
  * `cut -d' ' -f1` gives the time and `grep -- '-> open'` finds every opening.
@@ -20,8 +20,7 @@ static int print_event(const struct store_event *ev, void *ctx)
 
 	(void)ctx;
 	cli_format_time(ev->time_ms, when, sizeof(when));
-	printf("%s  %s -> %s  %s\n", when, breaker_state_name(ev->from),
-	       breaker_state_name(ev->to),
+	printf("%s  %s -> %s  %s\n", when, breaker_state_name(ev->from), breaker_state_name(ev->to),
 	       ev->reason ? ev->reason : "");
 	return 0;
 }
@@ -53,8 +52,8 @@ static int history_exec(int argc, char **argv)
 			break;
 		case 'l':
 			if (parse_number(optarg, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
-				cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)", optarg,
-						why, HISTORY_LIMIT_MAX);
+				cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)",
+						optarg, why, HISTORY_LIMIT_MAX);
 			break;
 		case 'd':
 			db = optarg;
@@ -63,8 +62,8 @@ static int history_exec(int argc, char **argv)
 			cli_help(&cmd_history_entry, NULL);
 			return 0;
 		default:
-			cli_usage_error(&cmd_history_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
+			cli_usage_error(&cmd_history_entry,
+					"unknown option or missing argument: %s", argv[optind - 1]);
 		}
 	}
 	argc -= optind;

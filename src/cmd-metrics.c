@@ -208,8 +208,8 @@ static int metrics_exec(int argc, char **argv)
 			cli_help(&cmd_metrics_entry, NULL);
 			return 0;
 		default:
-			cli_usage_error(&cmd_metrics_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
+			cli_usage_error(&cmd_metrics_entry,
+					"unknown option or missing argument: %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

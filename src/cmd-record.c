@@ -46,8 +46,8 @@ static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct record_ctx *ctx = vctx;
 
-	t->transitioned = breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call,
-					 &t->transition);
+	t->transitioned =
+		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
 	t->write = true;
 	ctx->after = *st;
 }
@@ -65,8 +65,7 @@ static int parse_outcome(const char *s, enum breaker_outcome *out)
 	return 0;
 }
 
-static void txn_init(struct store_txn *t, const char *name, const struct options *o,
-		     int64_t now_ms)
+static void txn_init(struct store_txn *t, const char *name, const struct options *o, int64_t now_ms)
 {
 	memset(t, 0, sizeof(*t));
 	t->name = name;

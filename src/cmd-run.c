@@ -14,7 +14,7 @@
 #include "xmalloc.h"
 
 /* A lease outlives its call's longest possible run by this much. */
-#define LEASE_SLACK_MS 60000
+#define LEASE_SLACK_MS	   60000
 /* Without --timeout a call's run is unbounded; its lease is not. */
 #define LEASE_UNBOUNDED_MS 3600000
 
@@ -53,8 +53,8 @@ static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct run_ctx *ctx = vctx;
 
-	t->transitioned = breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call,
-					 &t->transition);
+	t->transitioned =
+		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
 	t->write = true;
 	ctx->after = *st;
 }
@@ -82,8 +82,8 @@ static void sleep_ms(int64_t ms)
 
 /* cbexec must never be the reason a job fails: by default a broken state file
  * costs a warning, and the command runs unprotected. */
-static int store_failed(const struct options *o, const char *path, const char *problem,
-			char **cmd, struct runner_result *r)
+static int store_failed(const struct options *o, const char *path, const char *problem, char **cmd,
+			struct runner_result *r)
 {
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not running the command (on_store_error = fail)", path, problem);

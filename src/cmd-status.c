@@ -11,7 +11,11 @@
 
 /* What one pass over the breakers prints and learns. */
 struct view {
-	enum { VIEW_TABLE, VIEW_NAMES, VIEW_NONE } print;
+	enum {
+		VIEW_TABLE,
+		VIEW_NAMES,
+		VIEW_NONE
+	} print;
 	bool colour;
 	int64_t now;
 	int health; /* Nagios: 0 all closed, 1 some half-open and none open, 2 some open */
@@ -22,7 +26,7 @@ static const char *state_label(const struct breaker_state *st)
 	if (st->mode == BREAKER_FORCED_OPEN)
 		return "open (tripped)";
 	if (st->mode == BREAKER_BYPASS)
-		return st->state == BREAKER_CLOSED	? "closed (bypass)"
+		return st->state == BREAKER_CLOSED ? "closed (bypass)"
 		       : st->state == BREAKER_OPEN ? "open (bypass)"
 						   : "half-open (bypass)";
 	return st->state == BREAKER_CLOSED ? "closed"
@@ -69,8 +73,7 @@ static void print_row(const char *name, const struct breaker_state *st,
 {
 	char fails[32], last[32], retry[96];
 
-	snprintf(fails, sizeof(fails), "%u/%u", st->consecutive_failures,
-		 saved->failure_threshold);
+	snprintf(fails, sizeof(fails), "%u/%u", st->consecutive_failures, saved->failure_threshold);
 	cli_format_time(st->last_failure_at_ms, last, sizeof(last));
 	retry_text(st, v->now, retry, sizeof(retry));
 	printf("%-24s %s%-18s%s %-9s %8lld %8lld %8lld %8lld  %-20s  %s\n", name,
@@ -99,8 +102,10 @@ static int show(const char *name, const struct breaker_state *st,
 static int status_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },  { "names", no_argument, NULL, 'N' },
-		{ "db", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "names", no_argument, NULL, 'N' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, names_only = false, unknown = false;
@@ -172,7 +177,8 @@ static int status_exec(int argc, char **argv)
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json] [--names] [--db PATH] [NAME...]",
-	.summary = "show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown name",
+	.summary =
+		"show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown name",
 	.help = "Options:\n"
 		"      --json       a JSON array, one object per breaker\n"
 		"      --names      breaker names only, one per line\n"

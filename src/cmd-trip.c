@@ -45,8 +45,8 @@ static int trip_exec(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			if (parse_duration(optarg, FOR_MIN_MS, FOR_MAX_MS, &ctx.for_ms, &why) < 0)
-				cli_usage_error(&cmd_trip_entry, "--for \"%s\" %s (1ms-365d)", optarg,
-						why);
+				cli_usage_error(&cmd_trip_entry, "--for \"%s\" %s (1ms-365d)",
+						optarg, why);
 			break;
 		case 'r':
 			cli_check_reason(&cmd_trip_entry, optarg);

@@ -53,11 +53,11 @@
 /* Files, in the order their values are applied. */
 #define SYSTEM_CONFIG "/etc/cbexec.conf"
 /* Longer lines are refused: no setting needs more, and it bounds what one line costs. */
-#define LINE_MAX_LEN 65536
+#define LINE_MAX_LEN  65536
 /* Binary junk would otherwise print an error for every line it has. */
-#define ERRORS_SHOWN 50
+#define ERRORS_SHOWN  50
 /* Keys, sections and values quoted in messages are cut to this many bytes. */
-#define QUOTE_MAX 60
+#define QUOTE_MAX     60
 
 enum section_kind {
 	SEC_INVALID, /* reported; its entries are validated but never applied */
@@ -90,7 +90,7 @@ struct reader {
 	size_t bufcap;
 	int lineno;
 	int errors, hidden; /* errors in this file; how many were not printed */
-	char *section;      /* the current section, owned; NULL before the first */
+	char *section;	    /* the current section, owned; NULL before the first */
 	enum section_kind kind;
 	char *prev_key; /* the last key in this section, owned: inih would continue it */
 	/* The key line just read, split as inih splits it; name and value point into buf. */
@@ -115,7 +115,8 @@ static void config_free(struct config *c)
 	options_free(&c->scratch);
 }
 
-/* s in double quotes for a message, cut after QUOTE_MAX bytes (control bytes never get this far). */
+/* s in double quotes for a message, cut after QUOTE_MAX bytes (control bytes never get this far).
+ */
 static const char *quoted(const char *s, char *buf, size_t len)
 {
 	size_t n = strnlen(s, QUOTE_MAX + 1);
@@ -128,8 +129,7 @@ static const char *quoted(const char *s, char *buf, size_t len)
 }
 
 /* "cbexec: FILE:LINE: message", counted; after ERRORS_SHOWN in one file only counted. */
-__attribute__((format(printf, 2, 3))) static void line_error(struct reader *r, const char *fmt,
-							     ...)
+__attribute__((format(printf, 2, 3))) static void line_error(struct reader *r, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -190,7 +190,8 @@ static int glob_check(const char *s, const char **why)
 				return -1;
 			}
 			if (!name_char((unsigned char)s[j])) {
-				*why = "has a character other than A-Z a-z 0-9 . _ : - inside [...]";
+				*why = "has a character other than A-Z a-z 0-9 . _ : - inside "
+				       "[...]";
 				return -1;
 			}
 		}
@@ -307,7 +308,6 @@ static void section_start(struct reader *r, char *s)
 			   quoted(r->section, q, sizeof(q)), why);
 }
 
-
 /* A setting read from key = value in the current section: validated now, kept for later. */
 static void entry_add(struct reader *r, const char *key, const char *value)
 {
@@ -419,7 +419,8 @@ static void line_take(struct reader *r, size_t len, char *str, size_t num)
 				   "values are not supported (write the value on one line)",
 				   quoted(r->prev_key, q, sizeof(q)));
 		else
-			line_error(r, "syntax error: expected KEY = VALUE, [SECTION] or a ; comment");
+			line_error(r,
+				   "syntax error: expected KEY = VALUE, [SECTION] or a ; comment");
 		return;
 	}
 	if (r->section == NULL) {
@@ -549,7 +550,8 @@ static FILE *config_open(struct config *c, const char *path, bool must_exist)
 	} else {
 		/* Settings name commands to run: whoever can change the file can run them as us. */
 		if (st.st_uid != 0 && st.st_uid != geteuid()) {
-			warnx("%s: owned by uid %ju, not by you or root", path, (uintmax_t)st.st_uid);
+			warnx("%s: owned by uid %ju, not by you or root", path,
+			      (uintmax_t)st.st_uid);
 			bad = 1;
 		}
 		if (st.st_mode & (S_IWGRP | S_IWOTH)) {

@@ -2,16 +2,16 @@
 #ifndef CBEXEC_EXITCODES_H
 #define CBEXEC_EXITCODES_H
 
-#define EXIT_REJECTED 75    /* EX_TEMPFAIL: the breaker rejected the call */
-#define EXIT_TIMEOUT 124    /* --timeout expired, as timeout(1) */
-#define EXIT_USAGE 125      /* cbexec's own error: usage, configuration, store */
+#define EXIT_REJECTED	 75  /* EX_TEMPFAIL: the breaker rejected the call */
+#define EXIT_TIMEOUT	 124 /* --timeout expired, as timeout(1) */
+#define EXIT_USAGE	 125 /* cbexec's own error: usage, configuration, store */
 #define EXIT_CANNOT_EXEC 126 /* found but could not be executed */
-#define EXIT_NOT_FOUND 127  /* command not found */
+#define EXIT_NOT_FOUND	 127 /* command not found */
 
 /* cbexec status, after the Nagios plugin convention */
-#define STATUS_OK 0
-#define STATUS_WARNING 1
-#define STATUS_CRITICAL 2
-#define STATUS_UNKNOWN 3
+#define STATUS_OK	 0
+#define STATUS_WARNING	 1
+#define STATUS_CRITICAL	 2
+#define STATUS_UNKNOWN	 3
 
 #endif

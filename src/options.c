@@ -55,75 +55,75 @@ enum setting_id {
 	S_COUNT
 };
 
-#define SEC 1000LL
-#define DAY (86400 * SEC)
+#define SEC	  1000LL
+#define DAY	  (86400 * SEC)
 #define COUNT_MAX 1000000
-#define DUR_MAX (365 * DAY)
+#define DUR_MAX	  (365 * DAY)
 
 /* For SET_WINDOW, min and max bound the time window; a count window is 1..WINDOW_MAX_CALLS. */
 const struct setting settings[] = {
-	[S_FAILURE_THRESHOLD] = {"failure_threshold", "failure-threshold", 'f', SET_COUNT, 0,
-				 COUNT_MAX, "5", "consecutive failures that open (0: rule off)"},
-	[S_RECOVERY_TIMEOUT] = {"recovery_timeout", "recovery-timeout", 'r', SET_DURATION, 1,
-				DUR_MAX, "30s", "how long open lasts before a probe"},
-	[S_SUCCESS_THRESHOLD] = {"success_threshold", "success-threshold", 's', SET_COUNT, 1,
-				 COUNT_MAX, "1", "successful probes that close"},
-	[S_HALF_OPEN_MAX_CALLS] = {"half_open_max_calls", "half-open-max-calls", 0, SET_COUNT, 1,
-				   COUNT_MAX, "1", "probes allowed at once when half-open"},
-	[S_TIMEOUT] = {"timeout", "timeout", 't', SET_DURATION, 0, DUR_MAX, "0",
-		       "kill the command after DUR (0: none)"},
-	[S_KILL_AFTER] = {"kill_after", "kill-after", 0, SET_DURATION, 0, DUR_MAX, "10s",
-			  "SIGKILL this long after the timeout's SIGTERM"},
-	[S_OPEN_EXIT_CODE] = {"open_exit_code", "open-exit-code", 0, SET_COUNT, 0, 255, "75",
-			      "exit status when the call is rejected"},
-	[S_SUCCESS_EXIT] = {"success_exit", "success-exit", 0, SET_EXITLIST, 0, 255, "0",
-			    "exit codes that count as success"},
-	[S_IGNORE_EXIT] = {"ignore_exit", "ignore-exit", 0, SET_EXITLIST, 0, 255, "",
-			   "exit codes that count as neither"},
-	[S_WINDOW] = {"window", "window", 0, SET_WINDOW, 1 * SEC, DUR_MAX, "0",
-		      "rate window: N calls or DUR (0: none)"},
-	[S_FAILURE_RATE] = {"failure_rate", "failure-rate", 0, SET_PERCENT, 0, 100, "0",
-			    "failure percentage in the window that opens (0: off)"},
-	[S_MIN_CALLS] = {"min_calls", "min-calls", 0, SET_COUNT, 1, COUNT_MAX, "10",
-			 "calls in the window before a rate counts"},
-	[S_SLOW_CALL] = {"slow_call", "slow-call", 0, SET_DURATION, 0, DUR_MAX, "0",
-			 "a call longer than DUR is slow (0: off)"},
-	[S_SLOW_CALL_RATE] = {"slow_call_rate", "slow-call-rate", 0, SET_PERCENT, 0, 100, "0",
-			      "slow-call percentage in the window that opens (0: off)"},
-	[S_BACKOFF] = {"backoff", "backoff", 0, SET_FACTOR, 1, 100, "1",
-		       "open period multiplier after a failed probe"},
-	[S_MAX_RECOVERY_TIMEOUT] = {"max_recovery_timeout", "max-recovery-timeout", 0,
-				    SET_DURATION, 1, DUR_MAX, "1h",
-				    "longest open period backoff may reach"},
-	[S_JITTER] = {"jitter", "jitter", 0, SET_PERCENT, 0, 100, "0",
-		      "randomise the open period by up to this percent"},
-	[S_FALLBACK] = {"fallback", "fallback", 0, SET_COMMAND, 0, 0, "",
-			"shell command run instead when rejected"},
-	[S_ON_OPEN] = {"on_open", "on-open", 0, SET_COMMAND, 0, 0, "",
-		       "shell command run when the breaker opens"},
-	[S_ON_HALF_OPEN] = {"on_half_open", "on-half-open", 0, SET_COMMAND, 0, 0, "",
-			    "shell command run when it goes half-open"},
-	[S_ON_CLOSE] = {"on_close", "on-close", 0, SET_COMMAND, 0, 0, "",
-			"shell command run when it closes"},
-	[S_ON_CHANGE] = {"on_change", "on-change", 0, SET_COMMAND, 0, 0, "",
-			 "shell command run on every transition"},
-	[S_MAX_CONCURRENT] = {"max_concurrent", "max-concurrent", 0, SET_COUNT, 0, COUNT_MAX,
-			      "0", "calls allowed to run at once (0: unlimited)"},
-	[S_MAX_WAIT] = {"max_wait", "max-wait", 0, SET_DURATION, 0, DUR_MAX, "0",
-			"wait this long for a concurrency slot"},
+	[S_FAILURE_THRESHOLD] = { "failure_threshold", "failure-threshold", 'f', SET_COUNT, 0,
+				  COUNT_MAX, "5", "consecutive failures that open (0: rule off)" },
+	[S_RECOVERY_TIMEOUT] = { "recovery_timeout", "recovery-timeout", 'r', SET_DURATION, 1,
+				 DUR_MAX, "30s", "how long open lasts before a probe" },
+	[S_SUCCESS_THRESHOLD] = { "success_threshold", "success-threshold", 's', SET_COUNT, 1,
+				  COUNT_MAX, "1", "successful probes that close" },
+	[S_HALF_OPEN_MAX_CALLS] = { "half_open_max_calls", "half-open-max-calls", 0, SET_COUNT, 1,
+				    COUNT_MAX, "1", "probes allowed at once when half-open" },
+	[S_TIMEOUT] = { "timeout", "timeout", 't', SET_DURATION, 0, DUR_MAX, "0",
+			"kill the command after DUR (0: none)" },
+	[S_KILL_AFTER] = { "kill_after", "kill-after", 0, SET_DURATION, 0, DUR_MAX, "10s",
+			   "SIGKILL this long after the timeout's SIGTERM" },
+	[S_OPEN_EXIT_CODE] = { "open_exit_code", "open-exit-code", 0, SET_COUNT, 0, 255, "75",
+			       "exit status when the call is rejected" },
+	[S_SUCCESS_EXIT] = { "success_exit", "success-exit", 0, SET_EXITLIST, 0, 255, "0",
+			     "exit codes that count as success" },
+	[S_IGNORE_EXIT] = { "ignore_exit", "ignore-exit", 0, SET_EXITLIST, 0, 255, "",
+			    "exit codes that count as neither" },
+	[S_WINDOW] = { "window", "window", 0, SET_WINDOW, 1 * SEC, DUR_MAX, "0",
+		       "rate window: N calls or DUR (0: none)" },
+	[S_FAILURE_RATE] = { "failure_rate", "failure-rate", 0, SET_PERCENT, 0, 100, "0",
+			     "failure percentage in the window that opens (0: off)" },
+	[S_MIN_CALLS] = { "min_calls", "min-calls", 0, SET_COUNT, 1, COUNT_MAX, "10",
+			  "calls in the window before a rate counts" },
+	[S_SLOW_CALL] = { "slow_call", "slow-call", 0, SET_DURATION, 0, DUR_MAX, "0",
+			  "a call longer than DUR is slow (0: off)" },
+	[S_SLOW_CALL_RATE] = { "slow_call_rate", "slow-call-rate", 0, SET_PERCENT, 0, 100, "0",
+			       "slow-call percentage in the window that opens (0: off)" },
+	[S_BACKOFF] = { "backoff", "backoff", 0, SET_FACTOR, 1, 100, "1",
+			"open period multiplier after a failed probe" },
+	[S_MAX_RECOVERY_TIMEOUT] = { "max_recovery_timeout", "max-recovery-timeout", 0,
+				     SET_DURATION, 1, DUR_MAX, "1h",
+				     "longest open period backoff may reach" },
+	[S_JITTER] = { "jitter", "jitter", 0, SET_PERCENT, 0, 100, "0",
+		       "randomise the open period by up to this percent" },
+	[S_FALLBACK] = { "fallback", "fallback", 0, SET_COMMAND, 0, 0, "",
+			 "shell command run instead when rejected" },
+	[S_ON_OPEN] = { "on_open", "on-open", 0, SET_COMMAND, 0, 0, "",
+			"shell command run when the breaker opens" },
+	[S_ON_HALF_OPEN] = { "on_half_open", "on-half-open", 0, SET_COMMAND, 0, 0, "",
+			     "shell command run when it goes half-open" },
+	[S_ON_CLOSE] = { "on_close", "on-close", 0, SET_COMMAND, 0, 0, "",
+			 "shell command run when it closes" },
+	[S_ON_CHANGE] = { "on_change", "on-change", 0, SET_COMMAND, 0, 0, "",
+			  "shell command run on every transition" },
+	[S_MAX_CONCURRENT] = { "max_concurrent", "max-concurrent", 0, SET_COUNT, 0, COUNT_MAX, "0",
+			       "calls allowed to run at once (0: unlimited)" },
+	[S_MAX_WAIT] = { "max_wait", "max-wait", 0, SET_DURATION, 0, DUR_MAX, "0",
+			 "wait this long for a concurrency slot" },
 	/* A flag with no argument on the command line, a boolean in config files. */
-	[S_SYSLOG] = {"syslog", "syslog", 0, SET_BOOL, 0, 1, "false",
-		      "also report transitions to syslog"},
-	[S_HISTORY_LIMIT] = {"history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX, "1000",
-			     "transitions kept per breaker"},
-	[S_ON_STORE_ERROR] = {"on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
-			      "if the state file fails: run the command, or fail"},
+	[S_SYSLOG] = { "syslog", "syslog", 0, SET_BOOL, 0, 1, "false",
+		       "also report transitions to syslog" },
+	[S_HISTORY_LIMIT] = { "history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX, "1000",
+			      "transitions kept per breaker" },
+	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
+			       "if the state file fails: run the command, or fail" },
 };
 
 #define SETTINGS_LEN (sizeof(settings) / sizeof(settings[0]))
 _Static_assert(SETTINGS_LEN == S_COUNT, "settings[] and enum setting_id disagree");
 _Static_assert(SETTINGS_LEN <= sizeof(((struct options *)0)->origin) /
-					sizeof(((struct options *)0)->origin[0]),
+				       sizeof(((struct options *)0)->origin[0]),
 	       "struct options has too few origin slots");
 
 const size_t settings_count = SETTINGS_LEN;
@@ -135,7 +135,17 @@ const size_t settings_count = SETTINGS_LEN;
 static char builtin_origin[] = "built-in";
 
 /* How a value is kept in struct options; the setting's type says how it is written. */
-enum slot_kind { K_U32, K_INT, K_I64, K_DOUBLE, K_EXITSET, K_STRING, K_BOOL, K_POLICY, K_WINDOW };
+enum slot_kind {
+	K_U32,
+	K_INT,
+	K_I64,
+	K_DOUBLE,
+	K_EXITSET,
+	K_STRING,
+	K_BOOL,
+	K_POLICY,
+	K_WINDOW
+};
 
 struct slot {
 	enum slot_kind kind;
@@ -143,15 +153,42 @@ struct slot {
 };
 
 /* Typed constructors, so that the compiler checks each field's type below. */
-static struct slot u32(uint32_t *p) { return (struct slot){K_U32, p}; }
-static struct slot i32(int *p) { return (struct slot){K_INT, p}; }
-static struct slot i64(int64_t *p) { return (struct slot){K_I64, p}; }
-static struct slot dbl(double *p) { return (struct slot){K_DOUBLE, p}; }
-static struct slot xset(struct exitset *p) { return (struct slot){K_EXITSET, p}; }
-static struct slot str(char **p) { return (struct slot){K_STRING, p}; }
-static struct slot boolean(bool *p) { return (struct slot){K_BOOL, p}; }
-static struct slot policy(enum store_error_policy *p) { return (struct slot){K_POLICY, p}; }
-static struct slot win(struct breaker_settings *p) { return (struct slot){K_WINDOW, p}; }
+static struct slot u32(uint32_t *p)
+{
+	return (struct slot){ K_U32, p };
+}
+static struct slot i32(int *p)
+{
+	return (struct slot){ K_INT, p };
+}
+static struct slot i64(int64_t *p)
+{
+	return (struct slot){ K_I64, p };
+}
+static struct slot dbl(double *p)
+{
+	return (struct slot){ K_DOUBLE, p };
+}
+static struct slot xset(struct exitset *p)
+{
+	return (struct slot){ K_EXITSET, p };
+}
+static struct slot str(char **p)
+{
+	return (struct slot){ K_STRING, p };
+}
+static struct slot boolean(bool *p)
+{
+	return (struct slot){ K_BOOL, p };
+}
+static struct slot policy(enum store_error_policy *p)
+{
+	return (struct slot){ K_POLICY, p };
+}
+static struct slot win(struct breaker_settings *p)
+{
+	return (struct slot){ K_WINDOW, p };
+}
 
 /* Where setting id lives in o. */
 static struct slot slot_of(struct options *o, enum setting_id id)
@@ -160,41 +197,69 @@ static struct slot slot_of(struct options *o, enum setting_id id)
 
 	assert(id < S_COUNT); /* s was not an element of settings[] */
 	switch (id) {
-	case S_FAILURE_THRESHOLD: return u32(&b->failure_threshold);
-	case S_RECOVERY_TIMEOUT: return i64(&b->recovery_timeout_ms);
-	case S_SUCCESS_THRESHOLD: return u32(&b->success_threshold);
-	case S_HALF_OPEN_MAX_CALLS: return u32(&b->half_open_max_calls);
-	case S_TIMEOUT: return i64(&o->timeout_ms);
-	case S_KILL_AFTER: return i64(&o->kill_after_ms);
-	case S_OPEN_EXIT_CODE: return i32(&o->open_exit_code);
-	case S_SUCCESS_EXIT: return xset(&o->success_exit);
-	case S_IGNORE_EXIT: return xset(&o->ignore_exit);
-	case S_WINDOW: return win(b);
-	case S_FAILURE_RATE: return u32(&b->failure_rate);
-	case S_MIN_CALLS: return u32(&b->min_calls);
-	case S_SLOW_CALL: return i64(&b->slow_call_ms);
-	case S_SLOW_CALL_RATE: return u32(&b->slow_call_rate);
-	case S_BACKOFF: return dbl(&b->backoff);
-	case S_MAX_RECOVERY_TIMEOUT: return i64(&b->max_recovery_timeout_ms);
-	case S_JITTER: return u32(&b->jitter);
-	case S_FALLBACK: return str(&o->fallback);
-	case S_ON_OPEN: return str(&o->on_open);
-	case S_ON_HALF_OPEN: return str(&o->on_half_open);
-	case S_ON_CLOSE: return str(&o->on_close);
-	case S_ON_CHANGE: return str(&o->on_change);
-	case S_MAX_CONCURRENT: return u32(&b->max_concurrent);
-	case S_MAX_WAIT: return i64(&o->max_wait_ms);
-	case S_SYSLOG: return boolean(&o->syslog);
-	case S_HISTORY_LIMIT: return u32(&o->history_limit);
-	case S_ON_STORE_ERROR: return policy(&o->on_store_error);
-	case S_COUNT: break;
+	case S_FAILURE_THRESHOLD:
+		return u32(&b->failure_threshold);
+	case S_RECOVERY_TIMEOUT:
+		return i64(&b->recovery_timeout_ms);
+	case S_SUCCESS_THRESHOLD:
+		return u32(&b->success_threshold);
+	case S_HALF_OPEN_MAX_CALLS:
+		return u32(&b->half_open_max_calls);
+	case S_TIMEOUT:
+		return i64(&o->timeout_ms);
+	case S_KILL_AFTER:
+		return i64(&o->kill_after_ms);
+	case S_OPEN_EXIT_CODE:
+		return i32(&o->open_exit_code);
+	case S_SUCCESS_EXIT:
+		return xset(&o->success_exit);
+	case S_IGNORE_EXIT:
+		return xset(&o->ignore_exit);
+	case S_WINDOW:
+		return win(b);
+	case S_FAILURE_RATE:
+		return u32(&b->failure_rate);
+	case S_MIN_CALLS:
+		return u32(&b->min_calls);
+	case S_SLOW_CALL:
+		return i64(&b->slow_call_ms);
+	case S_SLOW_CALL_RATE:
+		return u32(&b->slow_call_rate);
+	case S_BACKOFF:
+		return dbl(&b->backoff);
+	case S_MAX_RECOVERY_TIMEOUT:
+		return i64(&b->max_recovery_timeout_ms);
+	case S_JITTER:
+		return u32(&b->jitter);
+	case S_FALLBACK:
+		return str(&o->fallback);
+	case S_ON_OPEN:
+		return str(&o->on_open);
+	case S_ON_HALF_OPEN:
+		return str(&o->on_half_open);
+	case S_ON_CLOSE:
+		return str(&o->on_close);
+	case S_ON_CHANGE:
+		return str(&o->on_change);
+	case S_MAX_CONCURRENT:
+		return u32(&b->max_concurrent);
+	case S_MAX_WAIT:
+		return i64(&o->max_wait_ms);
+	case S_SYSLOG:
+		return boolean(&o->syslog);
+	case S_HISTORY_LIMIT:
+		return u32(&o->history_limit);
+	case S_ON_STORE_ERROR:
+		return policy(&o->on_store_error);
+	case S_COUNT:
+		break;
 	}
 	abort(); /* unreachable: every id has a case */
 }
 
 /* A parsed value, before it is stored. */
 struct value {
-	int64_t n;      /* counts, percents, durations, policy */
+	int64_t n;	/* counts, percents, durations, policy */
 	uint32_t calls; /* window: count window size, or 0 */
 	double f;
 	bool b;
@@ -342,7 +407,8 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 				v->calls = (uint32_t)v->n;
 				v->n = 0;
 			} else if (strcmp(errstr, "is too large") == 0) {
-				snprintf(hint, sizeof(hint), "(at most %d calls)", WINDOW_MAX_CALLS);
+				snprintf(hint, sizeof(hint), "(at most %d calls)",
+					 WINDOW_MAX_CALLS);
 			}
 			break;
 		}
@@ -550,8 +616,8 @@ const struct setting *setting_closest(const char *key)
 	return best;
 }
 
-int options_set(struct options *o, const struct setting *s, const char *value,
-		const char *origin, char *err, size_t errlen)
+int options_set(struct options *o, const struct setting *s, const char *value, const char *origin,
+		char *err, size_t errlen)
 {
 	size_t i = (size_t)(s - settings);
 	struct value v;
@@ -632,7 +698,7 @@ void options_format(const struct options *o, const struct setting *s, char *buf,
 	case K_POLICY:
 		snprintf(buf, len, "%s",
 			 *(const enum store_error_policy *)slot.p == ON_STORE_ERROR_FAIL ? "fail"
-											  : "run");
+											 : "run");
 		break;
 	case K_WINDOW: {
 		const struct breaker_settings *b = slot.p;

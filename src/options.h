@@ -9,7 +9,10 @@
 #include "breaker.h"
 #include "parse.h"
 
-enum store_error_policy { ON_STORE_ERROR_RUN, ON_STORE_ERROR_FAIL };
+enum store_error_policy {
+	ON_STORE_ERROR_RUN,
+	ON_STORE_ERROR_FAIL
+};
 
 enum setting_type {
 	SET_COUNT,    /* whole number within [min, max] */
@@ -19,8 +22,8 @@ enum setting_type {
 	SET_EXITLIST, /* 0,2-5 */
 	SET_COMMAND,  /* shell text, may be empty to unset */
 	SET_BOOL,
-	SET_WINDOW,   /* N calls or DUR */
-	SET_POLICY,   /* run | fail */
+	SET_WINDOW, /* N calls or DUR */
+	SET_POLICY, /* run | fail */
 };
 
 struct options;
@@ -28,7 +31,7 @@ struct options;
 struct setting {
 	const char *key;    /* config key: failure_threshold */
 	const char *option; /* long option: failure-threshold */
-	int shortopt;       /* 'f', or 0 */
+	int shortopt;	    /* 'f', or 0 */
 	enum setting_type type;
 	int64_t min, max;
 	const char *defval; /* built-in default, as a user would write it */
@@ -40,7 +43,7 @@ extern const size_t settings_count;
 
 struct options {
 	struct breaker_settings breaker;
-	int64_t timeout_ms;    /* 0 = none */
+	int64_t timeout_ms; /* 0 = none */
 	int64_t kill_after_ms;
 	int64_t max_wait_ms;
 	int open_exit_code;
@@ -64,8 +67,8 @@ const struct setting *setting_find(const char *key);
 /* The known key nearest to an unknown one, for "did you mean"; NULL if none is close. */
 const struct setting *setting_closest(const char *key);
 /* Parses value into o; on error fills err and returns -1. origin is copied. */
-int options_set(struct options *o, const struct setting *s, const char *value,
-		const char *origin, char *err, size_t errlen);
+int options_set(struct options *o, const struct setting *s, const char *value, const char *origin,
+		char *err, size_t errlen);
 /* v for a message: quoted, non-printable bytes as \xHH, cut at 40 characters. */
 void options_quote(const char *v, char *buf, size_t len);
 /* The command text of a SET_COMMAND setting, whole; NULL if unset or s is no command. */

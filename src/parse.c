@@ -98,7 +98,7 @@ static const struct {
 	const char *name;
 	int64_t ms;
 } units[] = {
-	{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1},
+	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
 };
 #define UNITS_COUNT (sizeof(units) / sizeof(units[0]))
 
@@ -287,8 +287,8 @@ int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
 int parse_bool(const char *s, bool *out, const char **errstr)
 {
 	/* Case-insensitive, as in git-config(1): config files are written by hand. */
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	static const char *const no[] = {"false", "no", "off", "0"};
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {

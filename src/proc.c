@@ -79,7 +79,8 @@ bool proc_alive(pid_t pid, int64_t start_time)
 		return false;
 	/* EPERM: it exists but is not ours to signal; /proc still tells who it is. */
 	if (proc_stat(pid, &state, &t) < 0)
-		return true; /* no /proc (or hidepid): trust kill(2), the lease expiry bounds the rest */
+		return true; /* no /proc (or hidepid): trust kill(2), the lease expiry bounds the
+				rest */
 	/* A zombie has finished its call; only its parent has not reaped it yet. */
 	if (state == 'Z' || state == 'X')
 		return false;

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 struct runner_result {
-	int exit_code;      /* what cbexec exits with */
-	bool timed_out;     /* --timeout expired (exit_code 124) */
+	int exit_code;	    /* what cbexec exits with */
+	bool timed_out;	    /* --timeout expired (exit_code 124) */
 	bool interrupted;   /* ended after cbexec forwarded SIGINT, SIGTERM or SIGHUP */
 	bool start_failed;  /* 126 or 127: the command never ran */
 	int64_t elapsed_ms; /* CLOCK_MONOTONIC */

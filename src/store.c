@@ -28,10 +28,10 @@
  * Times are ms since the epoch, durations ms, all INTEGER.
  */
 
-#define STORE_SCHEMA_VERSION 1
-#define STORE_APP_ID 0x63626578 /* "cbex": tells our file from another program's */
-#define STORE_BUSY_TIMEOUT_MS 10000
-#define STORE_HISTORY_DEFAULT 1000
+#define STORE_SCHEMA_VERSION	 1
+#define STORE_APP_ID		 0x63626578 /* "cbex": tells our file from another program's */
+#define STORE_BUSY_TIMEOUT_MS	 10000
+#define STORE_HISTORY_DEFAULT	 1000
 /* WAL pages after which a commit checkpoints; see store_open. */
 #define STORE_WAL_AUTOCHECKPOINT 32
 
@@ -88,11 +88,11 @@ static const char schema_sql[] =
 	"CREATE INDEX leases_breaker ON leases (breaker);";
 
 /* The columns of breakers after name, in the order of enum column. */
-#define BREAKER_COLUMNS                                                                       \
-	"state, mode, generation, consecutive_failures, consecutive_successes, "              \
-	"state_changed_at, retry_at, open_period, last_failure_at, last_exit, reason, "       \
-	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "          \
-	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, " \
+#define BREAKER_COLUMNS                                                                            \
+	"state, mode, generation, consecutive_failures, consecutive_successes, "                   \
+	"state_changed_at, retry_at, open_period, last_failure_at, last_exit, reason, "            \
+	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "               \
+	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, "     \
 	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq"
 
 enum column {
@@ -127,37 +127,96 @@ enum column {
 };
 
 #define RFC3339(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000, 'unixepoch')"
-#define STATE_NAME(col)                                                                       \
+#define STATE_NAME(col)                                                                            \
 	"CASE " col " WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' END"
 
-#define STATUS_OBJECT                                                                         \
-	"json_object('name', name, "                                                          \
-	"'state', " STATE_NAME("state") ", "                                                  \
-	"'mode', CASE mode WHEN 0 THEN 'normal' WHEN 1 THEN 'tripped' WHEN 2 THEN 'bypass' END, " \
-	"'mode_reason', nullif(mode_reason, ''), "                                            \
-	"'reason', reason, "                                                                  \
-	"'generation', generation, "                                                          \
-	"'consecutive_failures', consecutive_failures, "                                      \
-	"'failure_threshold', failure_threshold, "                                            \
-	"'consecutive_successes', consecutive_successes, "                                    \
-	"'success_threshold', success_threshold, "                                            \
-	"'half_open_max_calls', half_open_max_calls, "                                        \
-	"'total_calls', total_calls, "                                                        \
-	"'total_successes', total_successes, "                                                \
-	"'total_failures', total_failures, "                                                  \
-	"'total_ignored', total_ignored, "                                                    \
-	"'total_rejected', total_rejected, "                                                  \
-	"'total_timeouts', total_timeouts, "                                                  \
-	"'total_slow', total_slow, "                                                          \
-	"'total_opens', total_opens, "                                                        \
-	"'last_exit_code', nullif(last_exit, -1), "                                           \
-	"'last_failure_at', CASE WHEN last_failure_at > 0 THEN " RFC3339("last_failure_at")    \
-	" END, "                                                                              \
-	"'state_changed_at', CASE WHEN state_changed_at > 0 THEN " RFC3339("state_changed_at") \
-	" END, "                                                                              \
-	"'retry_at', CASE WHEN state = 1 AND retry_at > 0 THEN " RFC3339("retry_at") " END, "  \
-	"'recovery_timeout_seconds', recovery_timeout / 1000.0, "                             \
-	"'open_period_seconds', open_period / 1000.0)"
+#define STATUS_OBJECT                                                                              \
+	"json_object('name', name, "                                                               \
+	"'state', " STATE_NAME(                                                                    \
+		"state") ", "                                                                      \
+			 "'mode', CASE mode WHEN 0 THEN 'normal' WHEN 1 THEN 'tripped' WHEN 2 "    \
+			 "THEN 'bypass' END, "                                                     \
+			 "'mode_reason', nullif(mode_reason, ''), "                                \
+			 "'reason', reason, "                                                      \
+			 "'generation', generation, "                                              \
+			 "'consecutive_failures', consecutive_failures, "                          \
+			 "'failure_threshold', failure_threshold, "                                \
+			 "'consecutive_successes', consecutive_successes, "                        \
+			 "'success_threshold', success_threshold, "                                \
+			 "'half_open_max_calls', half_open_max_calls, "                            \
+			 "'total_calls', total_calls, "                                            \
+			 "'total_successes', total_successes, "                                    \
+			 "'total_failures', total_failures, "                                      \
+			 "'total_ignored', total_ignored, "                                        \
+			 "'total_rejected', total_rejected, "                                      \
+			 "'total_timeouts', total_timeouts, "                                      \
+			 "'total_slow', total_slow, "                                              \
+			 "'total_opens', total_opens, "                                            \
+			 "'last_exit_code', nullif(last_exit, -1), "                               \
+			 "'last_failure_at', CASE WHEN last_failure_at > 0 THEN " RFC3339(         \
+				 "last_failure_at") " END, "                                       \
+						    "'state_changed_at', CASE WHEN "               \
+						    "state_changed_at > 0 THEN " RFC3339(          \
+							    "state_changed_at") " END, "           \
+										"'retry_at', "     \
+										"CASE WHEN state " \
+										"= 1 AND "         \
+										"retry_at > 0 "    \
+										"THEN " RFC3339(   \
+											"retry_"   \
+											"at") " E" \
+											      "ND" \
+											      ", " \
+											      "'r" \
+											      "ec" \
+											      "ov" \
+											      "er" \
+											      "y_" \
+											      "ti" \
+											      "me" \
+											      "ou" \
+											      "t_" \
+											      "se" \
+											      "co" \
+											      "nd" \
+											      "s'" \
+											      ", " \
+											      "re" \
+											      "co" \
+											      "ve" \
+											      "ry" \
+											      "_t" \
+											      "im" \
+											      "eo" \
+											      "ut" \
+											      " /" \
+											      " 1" \
+											      "00" \
+											      "0." \
+											      "0," \
+											      " "  \
+											      "'o" \
+											      "pe" \
+											      "n_" \
+											      "pe" \
+											      "ri" \
+											      "od" \
+											      "_s" \
+											      "ec" \
+											      "on" \
+											      "ds" \
+											      "'," \
+											      " o" \
+											      "pe" \
+											      "n_" \
+											      "pe" \
+											      "ri" \
+											      "od" \
+											      " /" \
+											      " 1" \
+											      "00" \
+											      "0." \
+											      "0)"
 
 /* The live-lease test, as an SQL function so that pruning is one DELETE. */
 #define LEASE_ALIVE "cbexec_lease_alive(pid, start_time, pidns)"
@@ -206,8 +265,9 @@ static const char *const query_sql[Q_COUNT] = {
 			  "NOT " LEASE_ALIVE ")",
 	[Q_LEASE_COUNT] = "SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
 			  "FROM leases WHERE breaker = ?1",
-	[Q_LEASE_COUNT_LIVE] = "SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
-			       "FROM leases WHERE breaker = ?1 AND expires_at > ?3 AND " LEASE_ALIVE,
+	[Q_LEASE_COUNT_LIVE] =
+		"SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
+		"FROM leases WHERE breaker = ?1 AND expires_at > ?3 AND " LEASE_ALIVE,
 	[Q_LEASE_TAKE] = "INSERT INTO leases (breaker, pid, start_time, pidns, generation, probe, "
 			 "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_HISTORY_ADD] = "INSERT INTO history (breaker, seq, time, from_state, to_state, reason) "
@@ -218,11 +278,15 @@ static const char *const query_sql[Q_COUNT] = {
 			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
 	/* The aggregate takes rows in the order of the innermost-but-one query:
 	 * an ORDER BY beside json_group_array would sort its one result row. */
-	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339("time") ", "
-			   "'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME("to_state") ", "
-			   "'reason', reason)) FROM (SELECT * FROM (SELECT seq, time, from_state, "
-			   "to_state, reason FROM history WHERE breaker = ?1 ORDER BY seq DESC "
-			   "LIMIT ?2) ORDER BY seq)",
+	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339(
+		"time") ", "
+			"'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME(
+				"to_state") ", "
+					    "'reason', reason)) FROM (SELECT * FROM (SELECT seq, "
+					    "time, from_state, "
+					    "to_state, reason FROM history WHERE breaker = ?1 "
+					    "ORDER BY seq DESC "
+					    "LIMIT ?2) ORDER BY seq)",
 	[Q_STATUS_ALL] = "SELECT " STATUS_OBJECT " FROM breakers ORDER BY name",
 	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",
 	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
@@ -335,8 +399,10 @@ static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *na
 
 	if (state < BREAKER_CLOSED || state > BREAKER_HALF_OPEN || mode < BREAKER_NORMAL ||
 	    mode > BREAKER_BYPASS) {
-		snprintf(s->err, sizeof(s->err), "breaker %s: invalid state %lld or mode %lld in the "
-			 "state file", name, (long long)state, (long long)mode);
+		snprintf(s->err, sizeof(s->err),
+			 "breaker %s: invalid state %lld or mode %lld in the "
+			 "state file",
+			 name, (long long)state, (long long)mode);
 		return -1;
 	}
 	memset(st, 0, sizeof(*st));
@@ -417,7 +483,7 @@ static int save(struct store *s, const char *name, const struct breaker_state *s
 
 	if (!q)
 		return -1;
-	/* Parameter ?N holds column N - 2; ?1 is the name. */
+		/* Parameter ?N holds column N - 2; ?1 is the name. */
 #define B(col) ((col) + 2)
 	bind_text(q, 1, name);
 	sqlite3_bind_int(q, B(C_STATE), (int)st->state);
@@ -740,8 +806,7 @@ static int64_t history_limit(uint32_t limit)
 	return limit ? (int64_t)limit : -1;
 }
 
-int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn,
-		  void *ctx)
+int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn, void *ctx)
 {
 	sqlite3_stmt *q;
 	int rc;
@@ -861,7 +926,8 @@ static int make_parents(const char *path, char *err, size_t errlen)
 		if (mkdir(dir, 0700) == 0) {
 			chmod(dir, 0700);
 		} else if (errno != EEXIST) {
-			snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+			snprintf(err, errlen, "cannot create directory %s: %s", dir,
+				 strerror(errno));
 			ret = -1;
 			break;
 		}
@@ -1059,8 +1125,8 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	 * but never corrupts a WAL database. */
 	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(s->db, "cbexec_lease_alive", 3,
-				       SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_lease_alive,
-				       NULL, NULL, NULL) != SQLITE_OK) {
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_lease_alive, NULL,
+				       NULL, NULL) != SQLITE_OK) {
 		note_error(s);
 		goto fail;
 	}

@@ -8,7 +8,11 @@
 
 #include "breaker.h"
 
-enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERR = -1 };
+enum {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,
+	STORE_ERR = -1
+};
 
 struct store;
 
@@ -23,11 +27,11 @@ const char *store_errmsg(const struct store *s);
 /* One read-modify-write of one breaker, in one BEGIN IMMEDIATE transaction. */
 struct store_txn {
 	const char *name;
-	bool create;    /* make the breaker if missing; else STORE_NOTFOUND */
+	bool create; /* make the breaker if missing; else STORE_NOTFOUND */
 	int64_t now_ms;
 	const struct breaker_settings *settings; /* remembered with the row; may be NULL */
-	uint32_t history_limit; /* events kept per breaker */
-	int64_t release_lease;  /* lease to drop before the callback, 0 = none */
+	uint32_t history_limit;			 /* events kept per breaker */
+	int64_t release_lease;			 /* lease to drop before the callback, 0 = none */
 	/* set by the callback */
 	bool write; /* false: nothing is written */
 	bool take_lease;
@@ -64,8 +68,7 @@ struct store_event {
 };
 typedef int (*store_event_fn)(const struct store_event *e, void *ctx);
 /* The last `limit` events, oldest first. STORE_NOTFOUND for an unknown breaker. */
-int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn,
-		  void *ctx);
+int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn, void *ctx);
 
 /* Forgets a breaker, its leases and its history. */
 int store_delete(struct store *s, const char *name);

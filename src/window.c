@@ -12,7 +12,7 @@
  */
 
 #define RING_FAILURE 1
-#define RING_SLOW 2
+#define RING_SLOW    2
 
 void window_clear(struct window *w)
 {

@@ -6,11 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WINDOW_MAX_CALLS 1000 /* largest --window N */
-#define WINDOW_BUCKETS 60     /* a time window is kept as 60 buckets */
+#define WINDOW_MAX_CALLS   1000 /* largest --window N */
+#define WINDOW_BUCKETS	   60	/* a time window is kept as 60 buckets */
 #define WINDOW_ENCODED_MAX (32 + WINDOW_MAX_CALLS + WINDOW_BUCKETS * 20)
 
-enum window_kind { WINDOW_NONE = 0, WINDOW_CALLS = 1, WINDOW_TIME = 2 };
+enum window_kind {
+	WINDOW_NONE = 0,
+	WINDOW_CALLS = 1,
+	WINDOW_TIME = 2
+};
 
 struct window_bucket {
 	int64_t start_ms;
@@ -19,10 +23,10 @@ struct window_bucket {
 
 struct window {
 	enum window_kind kind;
-	uint32_t size;   /* WINDOW_CALLS: how many outcomes */
-	int64_t span_ms; /* WINDOW_TIME: how far back */
-	uint32_t head;   /* WINDOW_CALLS: next slot in ring */
-	uint32_t count;  /* WINDOW_CALLS: slots filled */
+	uint32_t size;			/* WINDOW_CALLS: how many outcomes */
+	int64_t span_ms;		/* WINDOW_TIME: how far back */
+	uint32_t head;			/* WINDOW_CALLS: next slot in ring */
+	uint32_t count;			/* WINDOW_CALLS: slots filled */
 	uint32_t calls, failures, slow; /* WINDOW_CALLS: sums over the ring */
 	uint8_t ring[WINDOW_MAX_CALLS];
 	struct window_bucket buckets[WINDOW_BUCKETS];

@@ -1,4 +1,5 @@
-/* libFuzzer target for parse_exitlist and exitset_format: the formatted list reparses to the same set. */
+/* libFuzzer target for parse_exitlist and exitset_format: the formatted list reparses to the same
+ * set. */
 #include <stdlib.h>
 #include <string.h>
 

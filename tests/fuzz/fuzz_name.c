@@ -1,4 +1,5 @@
-/* libFuzzer target for name_check, against a plain reference of the rule "1-128 of A-Z a-z 0-9 . _ : -". */
+/* libFuzzer target for name_check, against a plain reference of the rule "1-128 of A-Z a-z 0-9 . _
+ * : -". */
 #include <stdlib.h>
 #include <string.h>
 

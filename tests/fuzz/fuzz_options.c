@@ -1,4 +1,5 @@
-/* libFuzzer target for options_set and options_format: whatever is accepted formats back to itself. */
+/* libFuzzer target for options_set and options_format: whatever is accepted formats back to itself.
+ */
 #include <stdlib.h>
 #include <string.h>
 

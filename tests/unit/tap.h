@@ -6,20 +6,20 @@
 
 static int tap_n, tap_failed;
 
-#define ok(cond, ...)                                                             \
-	do {                                                                      \
-		int tap_ok_ = !!(cond);                                           \
-		++tap_n;                                                          \
-		if (tap_ok_) {                                                     \
-			printf("ok %d - ", tap_n);                                \
-		} else {                                                          \
-			++tap_failed;                                             \
-			printf("not ok %d - ", tap_n);                            \
-		}                                                                 \
-		printf(__VA_ARGS__);                                              \
-		printf("\n");                                                     \
-		if (!tap_ok_)                                                     \
-			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+#define ok(cond, ...)                                                                              \
+	do {                                                                                       \
+		int tap_ok_ = !!(cond);                                                            \
+		++tap_n;                                                                           \
+		if (tap_ok_) {                                                                     \
+			printf("ok %d - ", tap_n);                                                 \
+		} else {                                                                           \
+			++tap_failed;                                                              \
+			printf("not ok %d - ", tap_n);                                             \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		if (!tap_ok_)                                                                      \
+			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
 	} while (0)
 
 static inline int tap_done(void)

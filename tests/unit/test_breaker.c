@@ -71,7 +71,9 @@ static void test_full_cycle(void)
 	breaker_admit(&st, &set, &env, &d2);
 	ok(!d2.admitted && d2.reject == REJECT_HALF_OPEN_FULL, "second call rejected: slot taken");
 
-	struct breaker_call c = { .outcome = OUTCOME_SUCCESS, .generation = d.generation, .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_SUCCESS,
+				  .generation = d.generation,
+				  .probe = true };
 	struct breaker_transition tr;
 	st.probes_inflight = 0;
 	ok(breaker_record(&st, &set, &env, &c, &tr), "probe success transitions");
@@ -139,7 +141,9 @@ static void test_ignored(void)
 	call(OUTCOME_FAILURE, 1, NULL);
 	env.now_ms += 30000;
 	breaker_admit(&st, &set, &env, &d);
-	struct breaker_call c = { .outcome = OUTCOME_IGNORED, .generation = d.generation, .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_IGNORED,
+				  .generation = d.generation,
+				  .probe = true };
 	st.probes_inflight = 0;
 	ok(!breaker_record(&st, &set, &env, &c, &tr), "ignored probe: no transition");
 	ok(st.state == BREAKER_HALF_OPEN, "stays half-open");
@@ -163,7 +167,9 @@ static void test_success_threshold_and_slots(void)
 	ok(a.probe && b.probe && !c3.admitted, "two probe slots, third rejected");
 	st.probes_inflight = 0;
 	struct breaker_transition tr;
-	struct breaker_call c = { .outcome = OUTCOME_SUCCESS, .generation = a.generation, .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_SUCCESS,
+				  .generation = a.generation,
+				  .probe = true };
 	ok(!breaker_record(&st, &set, &env, &c, &tr), "one success of two: still half-open");
 	ok(breaker_record(&st, &set, &env, &c, &tr) && st.state == BREAKER_CLOSED, "second closes");
 	ok(strcmp(tr.reason, "2 probes succeeded") == 0, "reason: %s", tr.reason);
@@ -195,7 +201,8 @@ static void test_failure_rate(void)
 	ok(st.state == BREAKER_CLOSED, "4 of 10 failed (40%%): closed");
 	call(OUTCOME_FAILURE, 1, NULL);
 	ok(st.state == BREAKER_OPEN, "5 of the last 10 failed (50%%): open");
-	ok(strstr(st.reason, "failure rate 50% over the last 10 calls") != NULL, "reason: %s", st.reason);
+	ok(strstr(st.reason, "failure rate 50% over the last 10 calls") != NULL, "reason: %s",
+	   st.reason);
 
 	fresh();
 	set.failure_threshold = 0;
@@ -226,7 +233,8 @@ static void test_slow_calls(void)
 	set.min_calls = 4;
 	for (int i = 0; i < 4; i++) {
 		breaker_admit(&st, &set, &env, &d);
-		struct breaker_call c = { .outcome = OUTCOME_SUCCESS, .generation = d.generation,
+		struct breaker_call c = { .outcome = OUTCOME_SUCCESS,
+					  .generation = d.generation,
 					  .slow = i > 0 };
 		breaker_record(&st, &set, &env, &c, &tr);
 	}
@@ -312,7 +320,8 @@ static void test_manual(void)
 	ok(d.admitted && d.bypassed, "bypass admits while open");
 	int64_t fails = st.totals.failures;
 	call(OUTCOME_SUCCESS, 0, NULL);
-	ok(st.state == BREAKER_OPEN && st.totals.failures == fails, "bypassed outcome drives nothing");
+	ok(st.state == BREAKER_OPEN && st.totals.failures == fails,
+	   "bypassed outcome drives nothing");
 }
 
 static void test_concurrency(void)

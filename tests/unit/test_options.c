@@ -11,11 +11,33 @@
 
 /* The spec's table, in its order. */
 static const char *const spec_keys[] = {
-	"failure_threshold", "recovery_timeout", "success_threshold", "half_open_max_calls",
-	"timeout", "kill_after", "open_exit_code", "success_exit", "ignore_exit", "window",
-	"failure_rate", "min_calls", "slow_call", "slow_call_rate", "backoff",
-	"max_recovery_timeout", "jitter", "fallback", "on_open", "on_half_open", "on_close",
-	"on_change", "max_concurrent", "max_wait", "syslog", "history_limit", "on_store_error",
+	"failure_threshold",
+	"recovery_timeout",
+	"success_threshold",
+	"half_open_max_calls",
+	"timeout",
+	"kill_after",
+	"open_exit_code",
+	"success_exit",
+	"ignore_exit",
+	"window",
+	"failure_rate",
+	"min_calls",
+	"slow_call",
+	"slow_call_rate",
+	"backoff",
+	"max_recovery_timeout",
+	"jitter",
+	"fallback",
+	"on_open",
+	"on_half_open",
+	"on_close",
+	"on_change",
+	"max_concurrent",
+	"max_wait",
+	"syslog",
+	"history_limit",
+	"on_store_error",
 };
 #define SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
 
@@ -299,7 +321,8 @@ static void test_set(void)
 		before = o.breaker.backoff;
 		options_format(&o, s, buf, sizeof(buf));
 		options_set(&o, s, buf, "t", err, sizeof(err));
-		ok(o.breaker.backoff == before, "a long factor formats to the same double (%s)", buf);
+		ok(o.breaker.backoff == before, "a long factor formats to the same double (%s)",
+		   buf);
 	}
 
 	/* exit lists */
@@ -311,7 +334,8 @@ static void test_set(void)
 	set_ok(&o, "ignore_exit", "", "");
 	ok(!exitset_has(&o.ignore_exit, 3), "ignore_exit emptied");
 	set_bad(&o, "success_exit", "0,", "\"0,\" ends with a comma (e.g. 0,2-5,255)");
-	set_bad(&o, "success_exit", "0, 1", "\"0, 1\" is not a list of exit codes (e.g. 0,2-5,255)");
+	set_bad(&o, "success_exit", "0, 1",
+		"\"0, 1\" is not a list of exit codes (e.g. 0,2-5,255)");
 	set_bad(&o, "success_exit", "300",
 		"\"300\" contains an exit code above 255 (e.g. 0,2-5,255)");
 
@@ -355,8 +379,7 @@ static void test_set(void)
 	ok(o.on_half_open != NULL && strcmp(o.on_half_open, "a") == 0, "on_half_open stored");
 	set_ok(&o, "on_close", "b", "b");
 	ok(o.on_close != NULL && strcmp(o.on_close, "b") == 0, "on_close stored");
-	set_ok(&o, "on_change", "printf '%s\\n' \"$CBEXEC_TO\"",
-	       "printf '%s\\n' \"$CBEXEC_TO\"");
+	set_ok(&o, "on_change", "printf '%s\\n' \"$CBEXEC_TO\"", "printf '%s\\n' \"$CBEXEC_TO\"");
 	ok(o.on_change != NULL && o.on_change[0] == 'p', "on_change stored");
 
 	/* bool and policy */
@@ -390,8 +413,7 @@ static void test_messages(void)
 	set_bad(&o, "failure_threshold", "a\\b", "\"a\\\\b\" is not a whole number");
 	set_bad(&o, "failure_threshold", "caf\xc3\xa9\x9b",
 		"\"caf\\xc3\\xa9\\x9b\" is not a whole number");
-	set_bad(&o, "failure_threshold",
-		"0123456789012345678901234567890123456789TAIL",
+	set_bad(&o, "failure_threshold", "0123456789012345678901234567890123456789TAIL",
 		"\"0123456789012345678901234567890123456789...\" is not a whole number");
 
 	/* A short or missing error buffer is never overrun. */
@@ -399,7 +421,8 @@ static void test_messages(void)
 	ok(options_set(&o, s, "abc", "t", err, 5) == -1 && err[4] == '\0' && err[5] == 'x',
 	   "error cut to a 5-byte buffer (\"%s\")", err);
 	ok(options_set(&o, s, "abc", "t", NULL, 0) == -1, "NULL error buffer");
-	ok(options_set(&o, s, "abc", "t", err, 0) == -1 && err[5] == 'x', "zero-length error buffer");
+	ok(options_set(&o, s, "abc", "t", err, 0) == -1 && err[5] == 'x',
+	   "zero-length error buffer");
 
 	/* Origins: copied, replaced, NULL meaning built-in. */
 	char origin[] = "/etc/cbexec.conf:3";

@@ -92,7 +92,8 @@ static void factor_ok(const char *s, double want)
 	double got = -1;
 	const char *e = NULL;
 
-	ok(parse_factor(s, 1, 100, &got, &e) == 0 && got == want, "factor \"%s\" -> %g", esc(s), want);
+	ok(parse_factor(s, 1, 100, &got, &e) == 0 && got == want, "factor \"%s\" -> %g", esc(s),
+	   want);
 }
 
 static void factor_bad(const char *s, const char *why)
@@ -101,8 +102,8 @@ static void factor_bad(const char *s, const char *why)
 	const char *e = NULL;
 	int r = parse_factor(s, 1, 100, &got, &e);
 
-	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && got == -1, "factor \"%s\" refused: %s (got %s)",
-	   esc(s), why, e ? e : "(null)");
+	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && got == -1,
+	   "factor \"%s\" refused: %s (got %s)", esc(s), why, e ? e : "(null)");
 }
 
 /* Expects s to parse and format back as canon. */
@@ -156,8 +157,8 @@ static void name_is(const char *label, const char *s, const char *why)
 	if (why == NULL)
 		ok(r == 0, "name %s accepted", label);
 	else
-		ok(r == -1 && e != NULL && strcmp(e, why) == 0, "name %s refused: %s (got %s)", label,
-		   why, e ? e : "(null)");
+		ok(r == -1 && e != NULL && strcmp(e, why) == 0, "name %s refused: %s (got %s)",
+		   label, why, e ? e : "(null)");
 }
 
 static void test_numbers(void)
@@ -232,13 +233,13 @@ static void test_durations(void)
 	dur_bad(" 5s", nd);
 	dur_bad("5s ", nd);
 	dur_bad("1h 30m", nd);
-	dur_bad("1s1h", nd);   /* wrong order */
-	dur_bad("1ms1s", nd);  /* wrong order */
-	dur_bad("1m1m", nd);   /* repeated */
-	dur_bad("1s2s", nd);   /* repeated */
-	dur_bad("1h30", nd);   /* trailing number with no unit */
+	dur_bad("1s1h", nd);  /* wrong order */
+	dur_bad("1ms1s", nd); /* wrong order */
+	dur_bad("1m1m", nd);  /* repeated */
+	dur_bad("1s2s", nd);  /* repeated */
+	dur_bad("1h30", nd);  /* trailing number with no unit */
 	dur_bad("5mss", nd);
-	dur_bad("5S", nd);     /* units are lower case */
+	dur_bad("5S", nd); /* units are lower case */
 	dur_bad("1w", nd);
 	dur_bad("5sec", nd);
 	dur_bad("1hm", nd);
@@ -252,14 +253,14 @@ static void test_durations(void)
 	dur_ok("9223372036854775", 9223372036854775000LL);
 	const char *tl = "is too large";
 	dur_bad("9223372036854775808ms", tl);
-	dur_bad("9223372036854775807s", tl);    /* multiply overflows */
-	dur_bad("9223372036854775807", tl);     /* bare seconds, multiply overflows */
+	dur_bad("9223372036854775807s", tl); /* multiply overflows */
+	dur_bad("9223372036854775807", tl);  /* bare seconds, multiply overflows */
 	dur_bad("9223372036854776s", tl);
 	dur_bad("106751991168d", tl);
-	dur_bad("106751991167d8h", tl);         /* add overflows */
+	dur_bad("106751991167d8h", tl);		   /* add overflows */
 	dur_bad("106751991167d7h12m55s808ms", tl); /* add overflows by one */
 	dur_bad("99999999999999999999999999d", tl);
-	dur_bad("18446744073709551616ms", tl);  /* 2^64 */
+	dur_bad("18446744073709551616ms", tl); /* 2^64 */
 	dur_bad("1d18446744073709551616ms", tl);
 
 	/* Ranges as the settings use them. */
@@ -416,9 +417,10 @@ static void test_exitlists(void)
 
 static void test_bools(void)
 {
-	const char *yes[] = {"true", "yes", "on", "1", "TRUE", "Yes", "On"};
-	const char *no[] = {"false", "no", "off", "0", "FALSE", "No", "OFF"};
-	const char *bad[] = {"", "2", "y", "n", "t", "f", "truee", " true", "true ", "enabled", "01"};
+	const char *yes[] = { "true", "yes", "on", "1", "TRUE", "Yes", "On" };
+	const char *no[] = { "false", "no", "off", "0", "FALSE", "No", "OFF" };
+	const char *bad[] = { "",      "2",	"y",	 "n",	    "t", "f",
+			      "truee", " true", "true ", "enabled", "01" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		bool_is(yes[i], 1);
