@@ -100,7 +100,7 @@ int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
 			char q[256];
 
 			options_quote(a->name, q, sizeof(q));
-			errx(EXIT_USAGE, "breaker name %s %s", q, why);
+			errx(EXIT_CANCELED, "breaker name %s %s", q, why);
 		}
 	}
 	return optind;
@@ -113,7 +113,7 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o)
 
 	options_init(o);
 	if (config_load(o, a->name, a->config) < 0)
-		exit(EXIT_USAGE);
+		exit(EXIT_CANCELED);
 	for (int i = 0; i < a->nset; i++) {
 		const struct setting *s = a->set[i].setting;
 
@@ -123,7 +123,7 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o)
 		}
 	}
 	if (bad)
-		exit(EXIT_USAGE);
+		exit(EXIT_CANCELED);
 }
 
 char *cli_db_path(const char *db)
@@ -138,7 +138,8 @@ char *cli_db_path(const char *db)
 		return xasprintf("%s/cbexec/breakers.db", env);
 	if ((env = getenv("HOME")) && *env)
 		return xasprintf("%s/.local/state/cbexec/breakers.db", env);
-	errx(EXIT_USAGE, "cannot find the state file: HOME is not set; use --db PATH or CBEXEC_DB");
+	errx(EXIT_CANCELED,
+	     "cannot find the state file: HOME is not set; use --db PATH or CBEXEC_DB");
 }
 
 /*
@@ -154,7 +155,7 @@ struct store *cli_open_store(const char *path)
 	char err[512];
 
 	if (store_open(&opened, path, err, sizeof(err)) != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, err);
+		errx(EXIT_CANCELED, "%s: %s", path, err);
 	return opened;
 }
 
@@ -173,7 +174,7 @@ void cli_check_names(int n, char *const *names)
 		}
 	}
 	if (bad)
-		exit(EXIT_USAGE);
+		exit(EXIT_CANCELED);
 }
 
 void cli_print_usage(const struct cmd_entry *e, FILE *out)
@@ -193,7 +194,7 @@ void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	va_end(ap);
 	cli_print_usage(e, stderr);
 	fprintf(stderr, "Try 'cbexec %s --help' for more.\n", e->name);
-	exit(EXIT_USAGE);
+	exit(EXIT_CANCELED);
 }
 
 void cli_help(const struct cmd_entry *e, const char *options_text)
@@ -243,7 +244,7 @@ void cli_update_by_hand(const char *db, int n, char *const *names, struct breake
 		t.create = true;
 		t.now_ms = env->now_ms;
 		if (store_update(s, &t, fn, ctx) != STORE_OK)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		if (t.created)
 			warnx("%s: new breaker (no call has used this name yet), %s", names[i],
 			      done);

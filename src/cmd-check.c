@@ -13,7 +13,7 @@ static int store_failed(const struct options *o, const char *path, const char *p
 {
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not admitting (on_store_error = fail)", path, problem);
-		return EXIT_USAGE;
+		return EXIT_CANCELED;
 	}
 	warnx("warning: %s: %s; admitting without the breaker", path, problem);
 	return 0;

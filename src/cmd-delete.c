@@ -50,10 +50,10 @@ static int delete_exec(int argc, char **argv)
 			break;
 		case STORE_NOTFOUND:
 			warnx("%s: no such breaker", argv[i]);
-			rc = EXIT_USAGE;
+			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		}
 	}
 	store_close(s);

@@ -100,7 +100,7 @@ static int history_exec(int argc, char **argv)
 out:
 	store_close(s);
 	free(path);
-	return rc == STORE_OK ? 0 : EXIT_USAGE;
+	return rc == STORE_OK ? 0 : EXIT_CANCELED;
 }
 
 const struct cmd_entry cmd_history_entry = {

@@ -34,7 +34,7 @@ static int collect(const char *name, const struct breaker_state *st,
 		struct row *v = realloc(r->v, r->cap * sizeof(*v));
 
 		if (!v)
-			err(EXIT_USAGE, "out of memory");
+			err(EXIT_CANCELED, "out of memory");
 		r->v = v;
 	}
 	r->v[r->n] = (struct row){
@@ -219,12 +219,12 @@ static int metrics_exec(int argc, char **argv)
 	/* Read everything before printing anything: a store error must not leave a
 	 * half-written exposition for a textfile collector to pick up. */
 	if (store_each(s, collect, &rows) != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	store_close(s);
 
 	print_metrics(&rows, stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EXIT_USAGE, "standard output");
+		err(EXIT_CANCELED, "standard output");
 	for (size_t i = 0; i < rows.n; i++)
 		free(rows.v[i].name);
 	free(rows.v);

@@ -109,7 +109,7 @@ static int record_exec(int argc, char **argv)
 	ctx.env.jitter = 0;
 	txn_init(&t, a.name, &o, ctx.env.now_ms);
 	if (store_update(s, &t, admit_cb, &ctx) != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)
 		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
 
@@ -123,7 +123,7 @@ static int record_exec(int argc, char **argv)
 	ctx.env.now_ms = cli_now_ms();
 	txn_init(&t, a.name, &o, ctx.env.now_ms);
 	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)
 		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
 

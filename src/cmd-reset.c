@@ -39,7 +39,7 @@ static int add_name(const char *name, const struct breaker_state *st,
 		char **v = realloc(ns->v, ns->cap * sizeof(*v));
 
 		if (!v)
-			err(EXIT_USAGE, "out of memory");
+			err(EXIT_CANCELED, "out of memory");
 		ns->v = v;
 	}
 	ns->v[ns->n++] = xstrdup(name);
@@ -89,7 +89,7 @@ static int reset_exec(int argc, char **argv)
 	s = cli_open_store(path);
 	if (every) {
 		if (store_each(s, add_name, &all) != STORE_OK)
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	} else {
 		for (int i = 0; i < argc; i++)
 			add_name(argv[i], NULL, NULL, &all);
@@ -110,10 +110,10 @@ static int reset_exec(int argc, char **argv)
 			break;
 		case STORE_NOTFOUND:
 			warnx("%s: no such breaker", all.v[i]);
-			rc = EXIT_USAGE;
+			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		}
 		free(all.v[i]);
 	}

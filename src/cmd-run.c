@@ -87,7 +87,7 @@ static int store_failed(const struct options *o, const char *path, const char *p
 {
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not running the command (on_store_error = fail)", path, problem);
-		return EXIT_USAGE;
+		return EXIT_CANCELED;
 	}
 	warnx("warning: %s: %s; running the command without the breaker", path, problem);
 	runner_run(cmd, o->timeout_ms, o->kill_after_ms, r);

@@ -149,7 +149,7 @@ static int status_exec(int argc, char **argv)
 	if (v.print == VIEW_TABLE)
 		print_header();
 	if (argc == 0 && store_each(s, show, &v) != STORE_OK)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	for (int i = 0; i < argc; i++) {
 		struct breaker_state st;
 		struct breaker_settings saved;
@@ -159,18 +159,18 @@ static int status_exec(int argc, char **argv)
 			warnx("%s: no such breaker", argv[i]);
 			unknown = true;
 		} else if (rc != STORE_OK) {
-			errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		} else {
 			show(argv[i], &st, &saved, &v);
 		}
 	}
 	if (json && !names_only &&
 	    store_status_json(s, (const char *const *)argv, argc, stdout) == STORE_ERR)
-		errx(EXIT_USAGE, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	store_close(s);
 	free(path);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EXIT_USAGE, "standard output");
+		err(EXIT_CANCELED, "standard output");
 	return unknown ? STATUS_UNKNOWN : v.health;
 }
 

@@ -339,7 +339,7 @@ static void entry_add(struct reader *r, const char *key, const char *value)
 		struct entry *v = realloc(c->v, c->cap * sizeof(*v));
 
 		if (v == NULL)
-			err(EXIT_USAGE, "out of memory");
+			err(EXIT_CANCELED, "out of memory");
 		c->v = v;
 	}
 	c->v[c->n++] = (struct entry){ r->kind, xstrdup(r->section), s, xstrdup(value), origin };

@@ -4,7 +4,9 @@
 
 #define EXIT_REJECTED	 75  /* EX_TEMPFAIL: the breaker rejected the call */
 #define EXIT_TIMEOUT	 124 /* --timeout expired, as timeout(1) */
-#define EXIT_USAGE	 125 /* cbexec's own error: usage, configuration, store */
+/* cbexec itself failed (usage, configuration, store, fork, memory); timeout(1)
+ * calls the same 125 EXIT_CANCELED. */
+#define EXIT_CANCELED	 125
 #define EXIT_CANNOT_EXEC 126 /* found but could not be executed */
 #define EXIT_NOT_FOUND	 127 /* command not found */
 

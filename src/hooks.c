@@ -55,7 +55,7 @@ static void track(pid_t pid, const char *which, const char *name)
 		struct hook *h = realloc(hooks, cap * sizeof(*h));
 
 		if (!h)
-			err(EXIT_USAGE, "out of memory");
+			err(EXIT_CANCELED, "out of memory");
 		hooks = h;
 		hooks_cap = cap;
 	}

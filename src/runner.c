@@ -254,7 +254,7 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 	memset(r, 0, sizeof(*r));
 	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		warn("cannot run %s", argv[0]);
-		r->exit_code = EXIT_USAGE;
+		r->exit_code = EXIT_CANCELED;
 		r->start_failed = true;
 		return;
 	}
@@ -269,7 +269,7 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		close(errpipe[1]);
 		errno = e;
 		warn("cannot run %s", argv[0]);
-		r->exit_code = EXIT_USAGE;
+		r->exit_code = EXIT_CANCELED;
 		r->start_failed = true;
 		return;
 	}
@@ -334,14 +334,14 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		r->exit_code = exec_status(child_errno);
 		r->timed_out = false;
 	} else if (status == -1) {
-		r->exit_code = EXIT_USAGE;
+		r->exit_code = EXIT_CANCELED;
 	} else if (WIFSIGNALED(status)) {
 		r->term_signal = WTERMSIG(status);
 		r->exit_code = 128 + r->term_signal;
 	} else if (WIFEXITED(status)) {
 		r->exit_code = WEXITSTATUS(status);
 	} else {
-		r->exit_code = EXIT_USAGE; /* stopped or continued: not asked for */
+		r->exit_code = EXIT_CANCELED; /* stopped or continued: not asked for */
 	}
 	if (r->timed_out)
 		r->exit_code = EXIT_TIMEOUT;

@@ -13,7 +13,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		err(EXIT_USAGE, "out of memory");
+		err(EXIT_CANCELED, "out of memory");
 	return p;
 }
 
@@ -22,7 +22,7 @@ void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		err(EXIT_USAGE, "out of memory");
+		err(EXIT_CANCELED, "out of memory");
 	return p;
 }
 
@@ -31,7 +31,7 @@ char *xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (!p)
-		err(EXIT_USAGE, "out of memory");
+		err(EXIT_CANCELED, "out of memory");
 	return p;
 }
 
@@ -42,7 +42,7 @@ char *xasprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&p, fmt, ap) < 0)
-		err(EXIT_USAGE, "out of memory");
+		err(EXIT_CANCELED, "out of memory");
 	va_end(ap);
 	return p;
 }
