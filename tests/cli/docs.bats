@@ -224,3 +224,76 @@ complete_bash() {
 		[ ! -e "$dest/$f" ] || { echo "left behind: $f"; return 1; }
 	done
 }
+
+# The literal blocks of cbexec(1), as text, one block after another.
+man_literals() {
+	awk '/^\.Bd -literal/ { on = 1; next } /^\.Ed/ { on = 0; print "@@"; next } on' man/cbexec.1 |
+		sed -e 's/\\e/\\/g'
+}
+
+@test "the systemd service and timer in cbexec.1 pass systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	local dir=$BATS_TEST_TMPDIR/units bin=$BATS_TEST_TMPDIR/bin unit
+	mkdir -p "$dir" "$bin"
+	ln -s "$root/cbexec" "$bin/cbexec"
+	ln -s /bin/true "$bin/upstream-sync"
+	# Each "# /etc/systemd/system/NAME" line starts a unit file; the block ends at @@.
+	man_literals | awk -v dir="$dir" -v bin="$bin" '
+		/^# \/etc\/systemd\/system\// { n = split($2, p, "/"); f = dir "/" p[n]; next }
+		/^@@$/ { f = ""; next }
+		f != "" { gsub("/usr/local/bin", bin); print > f }'
+	[ -f "$dir/upstream-sync.service" ] && [ -f "$dir/upstream-sync.timer" ]
+	grep -qx 'SuccessExitStatus=75' "$dir/upstream-sync.service"
+	grep -q '^StateDirectory=' "$dir/upstream-sync.service"
+	run systemd-analyze verify "$dir/upstream-sync.service" "$dir/upstream-sync.timer"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+# Every crontab line that calls cbexec, from README.md and cbexec(1), with the
+# PATH set earlier in its block (or empty): "PATH<TAB>line".
+crontab_lines() {
+	{
+		awk '/^```crontab/ { on = 1; path = ""; next } /^```/ { on = 0 } on' README.md
+		echo @@
+		man_literals
+	} | awk '
+		/^@@$/ { path = ""; next }
+		/^PATH=/ { path = substr($0, 6); next }
+		/cbexec/ { print path "\t" $0 }' | grep -E $'^[^\t]*\t([0-9*/,-]+ +){5}'
+}
+
+@test "every crontab line in README and cbexec.1 finds cbexec under cron's PATH" {
+	local path line n=0 bad=''
+	while IFS=$'\t' read -r path line; do
+		n=$((n + 1))
+		# Debian's cron sets PATH=/usr/bin:/bin; make install puts cbexec in /usr/local/bin.
+		case ":${path:-/usr/bin:/bin}:" in
+		*:/usr/local/bin:*) ;;
+		*) grep -qE '(^| )/[^ ]*/cbexec ' <<<"$line" || bad+="$line"$'\n' ;;
+		esac
+	done < <(crontab_lines)
+	[ "$n" -ge 3 ] || { echo "found only $n crontab lines"; return 1; }
+	[ -z "$bad" ] || { printf 'cbexec not on cron'"'"'s PATH in:\n%s' "$bad"; return 1; }
+}
+
+@test "README's try-it line works in a root shell without sudo" {
+	[ "$(id -u)" -eq 0 ] || skip "the case is a root shell"
+	local fake=$BATS_TEST_TMPDIR/fakebin line
+	mkdir -p "$fake"
+	# apt-get and make are stand-ins that log: the packages are here and the
+	# binary is built; what is tested is that the line runs through without sudo.
+	printf '#!/bin/sh\necho "$(basename "$0") $*" >>"%s/log"\n' "$BATS_TEST_TMPDIR" >"$fake/apt-get"
+	cp "$fake/apt-get" "$fake/make"
+	chmod +x "$fake/apt-get" "$fake/make"
+	PATH=$fake:/usr/bin:/bin command -v sudo >/dev/null && skip "sudo is installed"
+	line=$(awk '/^```sh/ { getline; print; exit }' README.md)
+	[[ $line == *'$(command -v sudo) apt-get'* ]]
+	line=${line//\/tmp\/cbexec-demo.db/$BATS_TEST_TMPDIR/demo.db}
+	run env PATH="$fake:/usr/bin:/bin" HOME="$BATS_TEST_TMPDIR" bash -c "$line"
+	grep -q '^apt-get update' "$BATS_TEST_TMPDIR/log"
+	grep -q '^apt-get install -y build-essential' "$BATS_TEST_TMPDIR/log"
+	grep -q '^make' "$BATS_TEST_TMPDIR/log"
+	[ "$(grep -c '^exit ' <<<"$output")" -eq 3 ]
+	grep -qx 'exit 75' <<<"$output"
+	[ "$status" -eq 2 ] # status: a breaker is open
+}
