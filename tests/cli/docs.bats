@@ -297,3 +297,19 @@ crontab_lines() {
 	grep -qx 'exit 75' <<<"$output"
 	[ "$status" -eq 2 ] # status: a breaker is open
 }
+
+@test "every key of status --json and history --json is in cbexec.1's JSON OUTPUT" {
+	local keys documented missing='' k
+	./cbexec --db "$db" -n j -f 1 -- false || true
+	keys=$(./cbexec status --json --db "$db" |
+		python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)[0]))')
+	keys+=$'\n'$(./cbexec history --json --db "$db" j |
+		python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)[0]))')
+	documented=$(sed -n '/^\.Sh JSON OUTPUT/,/^\.Sh /p' man/cbexec.1 | grep -oE 'Li [a-z_]+( , [a-z_]+)*' |
+		sed -e 's/^Li //' -e 's/ , /\n/g')
+	[ "$(wc -l <<<"$keys")" -ge 25 ]
+	for k in $keys; do
+		grep -qxF "$k" <<<"$documented" || missing+=" $k"
+	done
+	[ -z "$missing" ] || { echo "not documented:$missing"; return 1; }
+}
