@@ -17,11 +17,11 @@ setup() { cbexec_setup; }
 	run sub status nosuch
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"nosuch: no such breaker"* ]]
-	sleep 0.3
-	cb -n bad -f 1 -r 200ms -- sleep 2 &
-	sleep 0.4
+	cb_at 1 -n bad -f 1 -r 200ms -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
 	run sub status
 	[ "$status" -eq 1 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 }
 
