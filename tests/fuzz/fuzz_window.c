@@ -10,6 +10,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct window first, second;
 static uint8_t buf[WINDOW_ENCODED_MAX];
 
+/* A count window's running sums equal what its ring holds (1 = failed, 2 = slow,
+ * as window.c stores outcomes). */
+static bool sums_match_ring(const struct window *w)
+{
+	uint32_t failures = 0, slow = 0;
+
+	if (w->kind != WINDOW_CALLS)
+		return true;
+	for (uint32_t i = 0; i < w->count; i++) {
+		failures += (w->ring[i] & 1) != 0;
+		slow += (w->ring[i] & 2) != 0;
+	}
+	return w->calls == w->count && w->failures == failures && w->slow == slow;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t n;
@@ -30,9 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* decode zeroes the whole struct first, padding included, so memcmp is fair. */
 	if (window_decode(&second, buf, n) != 0 || memcmp(&first, &second, sizeof(first)) != 0)
 		abort();
-	/* What a decoded window is then used for must be safe whatever it held. */
+	/* What a decoded window is then used for must be safe whatever it held, and
+	 * its sums must stay true to its outcomes as new ones push old ones out. */
+	if (!sums_match_ring(&second))
+		abort();
 	(void)window_sums(&second, 0);
-	window_add(&second, (int64_t)size * 1000, size & 1, size & 2);
+	for (size_t i = 0; i < size % 7 + 1; i++) {
+		window_add(&second, (int64_t)(size + i) * 1000, (size + i) & 1, (size + i) & 2);
+		if (!sums_match_ring(&second))
+			abort();
+	}
 	(void)window_sums(&second, INT64_MAX);
 	return 0;
 }

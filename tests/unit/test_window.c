@@ -218,6 +218,22 @@ static void test_malformed(void)
 	memset(p, 1, 6);
 	refused(b, (size_t)(p - b) + 6, "count past the window's size");
 	p = header(b, 1, WINDOW_CALLS, 5, 0);
+	p = put(p, 1, 4); /* head 1 with 3 of 5 filled: add() never leaves that */
+	p = put(p, 3, 4);
+	memset(p, 1, 3);
+	refused(b, (size_t)(p - b) + 3, "a ring not yet full whose head is not its count");
+	p = header(b, 1, WINDOW_CALLS, 3, 0);
+	p = put(p, 1, 4); /* full: any head is fine */
+	p = put(p, 3, 4);
+	memset(p, 1, 3);
+	ok(window_decode(&back, b, (size_t)(p - b) + 3) == 0 && back.head == 1,
+	   "a full ring may have its head anywhere");
+	p = header(b, 1, WINDOW_CALLS, 5, 0);
+	p = put(p, 3, 4);
+	p = put(p, 3, 4);
+	memcpy(p, "\x01\x04\x02", 3);
+	refused(b, (size_t)(p - b) + 3, "a ring byte with a bit window_add never sets");
+	p = header(b, 1, WINDOW_CALLS, 5, 0);
 	p = put(p, 3, 4);
 	p = put(p, 3, 4);
 	memset(p, 1, 3);
@@ -237,6 +253,16 @@ static void test_malformed(void)
 	n = (size_t)(p - b) + WINDOW_BUCKETS * 20;
 	ok(window_decode(&back, b, n) == 0 && back.kind == WINDOW_TIME && back.span_ms == MIN_MS,
 	   "an all-zero time window decodes");
+	put(b + 14 + 8, 1, 4);	/* bucket 0: 1 call... */
+	put(b + 14 + 12, 2, 4); /* ...and 2 failures */
+	refused(b, n, "a bucket with more failures than calls");
+	put(b + 14 + 12, 0, 4);
+	put(b + 14 + 16, 2, 4);
+	refused(b, n, "a bucket with more slow calls than calls");
+	put(b + 14 + 16, 1, 4);
+	ok(window_decode(&back, b, n) == 0 && back.buckets[0].calls == 1 &&
+		   back.buckets[0].slow == 1,
+	   "a bucket of one slow call decodes");
 	refused(b, n - 1, "time window one byte short");
 	refused(b, n + 1, "time window one byte long");
 	refused(b, 14, "time window with no buckets");
