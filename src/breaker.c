@@ -31,6 +31,10 @@
 
 static const char *const state_names[] = { "closed", "open", "half_open" };
 
+/* The start of the reason breaker_trip() writes. Only this file writes reasons,
+ * so this is the one place that knows how a hold by hand reads. */
+static const char by_hand[] = "tripped by hand";
+
 const char *breaker_state_name(enum breaker_state_kind k)
 {
 	return (unsigned)k < 3 ? state_names[k] : "unknown";
@@ -120,6 +124,13 @@ static int64_t retry_at(const struct breaker_state *st, const struct breaker_set
 	return st->retry_at_ms;
 }
 
+/* Open because trip --for said so, not because the dependency failed: the
+ * breaker stays open with its hand-written reason until the hold ends. */
+static bool held_by_hand(const struct breaker_state *st)
+{
+	return strncmp(st->reason, by_hand, sizeof(by_hand) - 1) == 0;
+}
+
 bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
 			   int64_t now_ms)
 {
@@ -145,7 +156,7 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 			d->transitioned = true;
 			st->probes_inflight = 0; /* older leases belong to the old generation */
 		} else {
-			d->reject = REJECT_OPEN;
+			d->reject = held_by_hand(st) ? REJECT_HELD : REJECT_OPEN;
 		}
 	}
 	if (st->state == BREAKER_HALF_OPEN && d->reject == REJECT_NONE) {
@@ -322,9 +333,9 @@ bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64
 	char reason[BREAKER_REASON_MAX];
 
 	if (why && *why)
-		snprintf(reason, sizeof(reason), "tripped by hand: %s", why);
+		snprintf(reason, sizeof(reason), "%s: %s", by_hand, why);
 	else
-		snprintf(reason, sizeof(reason), "tripped by hand");
+		snprintf(reason, sizeof(reason), "%s", by_hand);
 	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
 	st->totals.opens++;
 	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why ? why : "");

@@ -94,13 +94,13 @@ int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
 		a->nset++;
 	}
 	if (a->name) {
-		const char *why;
+		enum parse_err why;
 
 		if (name_check(a->name, &why) < 0) {
 			char q[256];
 
 			options_quote(a->name, q, sizeof(q));
-			errx(EXIT_CANCELED, "breaker name %s %s", q, why);
+			errx(EXIT_CANCELED, "breaker name %s %s", q, parse_strerror(why));
 		}
 	}
 	return optind;
@@ -161,7 +161,7 @@ struct store *cli_open_store(const char *path)
 
 void cli_check_names(int n, char *const *names)
 {
-	const char *why;
+	enum parse_err why;
 	int bad = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -169,7 +169,7 @@ void cli_check_names(int n, char *const *names)
 			char q[256];
 
 			options_quote(names[i], q, sizeof(q));
-			warnx("breaker name %s %s", q, why);
+			warnx("breaker name %s %s", q, parse_strerror(why));
 			bad = 1;
 		}
 	}
@@ -341,7 +341,9 @@ void cli_explain_rejection(const char *name, const struct options *o,
 					? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
 					: 0,
 				in, sizeof(in));
-		if (strncmp(st->reason, "tripped", 7) == 0)
+		/* A hold's reason is a sentence of its own ("tripped by hand: ..."); an
+		 * automatic open's reason says what it came after. */
+		if (why == REJECT_HELD)
 			warnx("%s: circuit open (%s); next try in %s", name, st->reason, in);
 		else
 			warnx("%s: circuit open after %s; next try in %s", name, st->reason, in);

@@ -34,7 +34,8 @@ static int history_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *why;
+	const char *db = NULL;
+	enum parse_err why;
 	bool json = false;
 	int64_t limit = HISTORY_LIMIT_DEFAULT;
 	struct breaker_state st;
@@ -53,7 +54,7 @@ static int history_exec(int argc, char **argv)
 		case 'l':
 			if (parse_number(optarg, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
 				cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)",
-						optarg, why, HISTORY_LIMIT_MAX);
+						optarg, parse_strerror(why), HISTORY_LIMIT_MAX);
 			break;
 		case 'd':
 			db = optarg;

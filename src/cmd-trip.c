@@ -36,7 +36,8 @@ static int trip_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct trip_ctx ctx = { 0 };
-	const char *db = NULL, *why;
+	const char *db = NULL;
+	enum parse_err why;
 	int c;
 
 	optind = 1;
@@ -46,7 +47,7 @@ static int trip_exec(int argc, char **argv)
 		case 'f':
 			if (parse_duration(optarg, FOR_MIN_MS, FOR_MAX_MS, &ctx.for_ms, &why) < 0)
 				cli_usage_error(&cmd_trip_entry, "--for \"%s\" %s (1ms-365d)",
-						optarg, why);
+						optarg, parse_strerror(why));
 			break;
 		case 'r':
 			cli_check_reason(&cmd_trip_entry, optarg);

@@ -208,11 +208,17 @@ static bool is_glob(const char *s)
 /* What kind of section s is, or SEC_INVALID with *why set. */
 static enum section_kind section_classify(const char *s, const char **why)
 {
+	enum parse_err perr;
+
 	if (strcmp(s, "defaults") == 0)
 		return SEC_DEFAULTS;
 	if (is_glob(s))
 		return glob_check(s, why) < 0 ? SEC_INVALID : SEC_GLOB;
-	return name_check(s, why) < 0 ? SEC_INVALID : SEC_NAME;
+	if (name_check(s, &perr) < 0) {
+		*why = parse_strerror(perr);
+		return SEC_INVALID;
+	}
+	return SEC_NAME;
 }
 
 /* inih's whitespace, less the control characters line_read() has already refused. */

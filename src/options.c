@@ -319,13 +319,13 @@ static void fail(char *err, size_t errlen, const char *value, const char *what, 
 }
 
 /* "(at least 1)", "(at most 365d)": how to fix a value out of range. */
-static void range_hint(const struct setting *s, const char *errstr, char *buf, size_t len)
+static void range_hint(const struct setting *s, enum parse_err perr, char *buf, size_t len)
 {
-	bool small = strcmp(errstr, "is too small") == 0;
+	bool small = perr == PARSE_TOO_SMALL;
 	int64_t bound = small ? s->min : s->max;
 	char b[32];
 
-	if (!small && strcmp(errstr, "is too large") != 0) {
+	if (!small && perr != PARSE_TOO_LARGE) {
 		buf[0] = '\0';
 		return;
 	}
@@ -340,7 +340,10 @@ static void range_hint(const struct setting *s, const char *errstr, char *buf, s
 static int parse_value(const struct setting *s, const char *text, struct value *v, char *err,
 		       size_t errlen)
 {
-	const char *errstr = NULL;
+	/* perr is why a parser refused text; what, when set, is a refusal of
+	 * options.c's own and overrides it. */
+	enum parse_err perr = PARSE_OK;
+	const char *what = NULL;
 	char hint[64] = "";
 	int r = -1;
 
@@ -348,30 +351,30 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 	switch (s->type) {
 	case SET_COUNT:
 	case SET_PERCENT:
-		r = parse_number(text, s->min, s->max, &v->n, &errstr);
+		r = parse_number(text, s->min, s->max, &v->n, &perr);
 		break;
 	case SET_DURATION:
-		r = parse_duration(text, s->min, s->max, &v->n, &errstr);
-		if (r < 0 && strcmp(errstr, "is not a duration") == 0)
+		r = parse_duration(text, s->min, s->max, &v->n, &perr);
+		if (r < 0 && perr == PARSE_NOT_DURATION)
 			snprintf(hint, sizeof(hint), "(e.g. 250ms, 30s, 5m, 1h30m, 1d)");
 		break;
 	case SET_FACTOR:
-		r = parse_factor(text, (double)s->min, (double)s->max, &v->f, &errstr);
+		r = parse_factor(text, (double)s->min, (double)s->max, &v->f, &perr);
 		break;
 	case SET_EXITLIST:
-		r = parse_exitlist(text, &v->set, &errstr);
+		r = parse_exitlist(text, &v->set, &perr);
 		/* An empty ignore list ignores nothing; an empty success list would
 		 * count every call a failure and trip the breaker on a healthy
 		 * dependency, which no one means. */
 		if (r == 0 && s == &settings[S_SUCCESS_EXIT] && *text == '\0') {
-			errstr = "is empty: no exit status would be a success";
+			what = "is empty: no exit status would be a success";
 			r = -1;
 		}
 		if (r < 0)
 			snprintf(hint, sizeof(hint), "(e.g. 0,2-5,255)");
 		break;
 	case SET_BOOL:
-		r = parse_bool(text, &v->b, &errstr);
+		r = parse_bool(text, &v->b, &perr);
 		break;
 	case SET_POLICY:
 		/* Case-insensitive like the booleans: config files are written by hand. */
@@ -382,7 +385,7 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 			v->n = ON_STORE_ERROR_FAIL;
 			r = 0;
 		} else {
-			errstr = "is neither run nor fail";
+			what = "is neither run nor fail";
 		}
 		break;
 	case SET_COMMAND:
@@ -390,7 +393,7 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 			return 0; /* unsets */
 		v->s = strdup(text);
 		if (v->s == NULL) {
-			errstr = "cannot be stored: out of memory";
+			what = "cannot be stored: out of memory";
 			break;
 		}
 		return 0;
@@ -402,25 +405,25 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 		while (*p >= '0' && *p <= '9')
 			p++;
 		if (p != text && *p == '\0') {
-			r = parse_number(text, 0, WINDOW_MAX_CALLS, &v->n, &errstr);
+			r = parse_number(text, 0, WINDOW_MAX_CALLS, &v->n, &perr);
 			if (r == 0) {
 				v->calls = (uint32_t)v->n;
 				v->n = 0;
-			} else if (strcmp(errstr, "is too large") == 0) {
+			} else if (perr == PARSE_TOO_LARGE) {
 				snprintf(hint, sizeof(hint), "(at most %d calls)",
 					 WINDOW_MAX_CALLS);
 			}
 			break;
 		}
-		r = parse_duration(text, 0, s->max, &ms, &errstr);
+		r = parse_duration(text, 0, s->max, &ms, &perr);
 		if (r == 0 && ms != 0 && ms < s->min) {
-			errstr = "is too small";
+			perr = PARSE_TOO_SMALL;
 			r = -1;
 		}
 		if (r == 0) {
 			v->n = ms;
-		} else if (strcmp(errstr, "is not a duration") == 0) {
-			errstr = "is neither a number of calls nor a duration";
+		} else if (perr == PARSE_NOT_DURATION) {
+			what = "is neither a number of calls nor a duration";
 			snprintf(hint, sizeof(hint), "(e.g. 100 or 10m)");
 		} else {
 			snprintf(hint, sizeof(hint), "(a time window is 1s to 365d)");
@@ -431,8 +434,8 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 	if (r == 0)
 		return 0;
 	if (hint[0] == '\0')
-		range_hint(s, errstr, hint, sizeof(hint));
-	fail(err, errlen, text, errstr, hint);
+		range_hint(s, perr, hint, sizeof(hint));
+	fail(err, errlen, text, what != NULL ? what : parse_strerror(perr), hint);
 	return -1;
 }
 

@@ -13,14 +13,46 @@
  * no leading or trailing white space, no '+', no base prefixes, and a number that
  * does not fit is "too large" or "too small", never wrapped or clamped (util-linux
  * flock -E once turned 600 into 88). On error the output is left untouched and
- * *errstr is a phrase meant to follow the quoted value: "\"5x\" is not a duration".
+ * *err says why; parse_strerror() turns that into a phrase meant to follow the
+ * quoted value: "\"5x\" is not a duration".
  * Characters are classified by explicit ranges, not <ctype.h>, so the locale
  * cannot change what is accepted.
  */
 
-static const char not_whole[] = "is not a whole number";
-static const char too_small[] = "is too small";
-static const char too_large[] = "is too large";
+const char *parse_strerror(enum parse_err e)
+{
+	switch (e) {
+	case PARSE_OK:
+		break;
+	case PARSE_NOT_NUMBER:
+		return "is not a whole number";
+	case PARSE_NOT_DURATION:
+		return "is not a duration";
+	case PARSE_NOT_DECIMAL:
+		return "is not a decimal number";
+	case PARSE_NOT_EXITLIST:
+		return "is not a list of exit codes";
+	case PARSE_EXIT_ABOVE_255:
+		return "contains an exit code above 255";
+	case PARSE_RANGE_BACKWARDS:
+		return "contains a range that ends before it starts";
+	case PARSE_TRAILING_COMMA:
+		return "ends with a comma";
+	case PARSE_NOT_BOOL:
+		return "is not a boolean (true/false, yes/no, on/off, 1/0)";
+	case PARSE_TOO_SMALL:
+		return "is too small";
+	case PARSE_TOO_LARGE:
+		return "is too large";
+	case PARSE_NAME_EMPTY:
+		return "is empty";
+	case PARSE_NAME_TOO_LONG:
+		return "is longer than 128 characters";
+	case PARSE_NAME_BAD_CHARACTER:
+		return "contains a character other than A-Z a-z 0-9 . _ : -";
+	}
+	return "is not valid";
+}
 
 static bool is_digit(char c)
 {
@@ -50,7 +82,7 @@ static int digits(const char **p, uint64_t *out)
 	return overflow ? 1 : 0;
 }
 
-int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, const char **errstr)
+int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, enum parse_err *err)
 {
 	const char *p = s;
 	bool negative = false;
@@ -64,29 +96,29 @@ int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, const ch
 	}
 	r = digits(&p, &mag);
 	if (r < 0 || *p != '\0') {
-		*errstr = not_whole;
+		*err = PARSE_NOT_NUMBER;
 		return -1;
 	}
 	if (negative) {
 		/* -2^63 is the one magnitude with no positive int64_t counterpart. */
 		if (r > 0 || mag > (uint64_t)INT64_MAX + 1) {
-			*errstr = too_small;
+			*err = PARSE_TOO_SMALL;
 			return -1;
 		}
 		v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
 	} else {
 		if (r > 0 || mag > (uint64_t)INT64_MAX) {
-			*errstr = too_large;
+			*err = PARSE_TOO_LARGE;
 			return -1;
 		}
 		v = (int64_t)mag;
 	}
 	if (v < min) {
-		*errstr = too_small;
+		*err = PARSE_TOO_SMALL;
 		return -1;
 	}
 	if (v > max) {
-		*errstr = too_large;
+		*err = PARSE_TOO_LARGE;
 		return -1;
 	}
 	*out = v;
@@ -119,9 +151,8 @@ static int unit_at(const char *p)
 }
 
 int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_ms,
-		   const char **errstr)
+		   enum parse_err *err)
 {
-	static const char not_duration[] = "is not a duration";
 	const char *p = s;
 	int64_t total = 0;
 	uint64_t n;
@@ -130,7 +161,7 @@ int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_m
 
 	r = digits(&p, &n);
 	if (r < 0) {
-		*errstr = not_duration;
+		*err = PARSE_NOT_DURATION;
 		return -1;
 	}
 	if (*p == '\0') {
@@ -149,7 +180,7 @@ int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_m
 			u = unit_at(p);
 			if (u < next_unit) {
 				/* No unit, or one out of order or repeated. */
-				*errstr = not_duration;
+				*err = PARSE_NOT_DURATION;
 				return -1;
 			}
 			p += strlen(units[u].name);
@@ -162,26 +193,25 @@ int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_m
 			r = digits(&p, &n);
 			if (r < 0 || *p == '\0') {
 				/* A unit not followed by a number, or a number with no unit. */
-				*errstr = not_duration;
+				*err = PARSE_NOT_DURATION;
 				return -1;
 			}
 		}
 	}
 	if (overflow || total > max_ms) {
-		*errstr = too_large;
+		*err = PARSE_TOO_LARGE;
 		return -1;
 	}
 	if (total < min_ms) {
-		*errstr = too_small;
+		*err = PARSE_TOO_SMALL;
 		return -1;
 	}
 	*out_ms = total;
 	return 0;
 }
 
-int parse_factor(const char *s, double min, double max, double *out, const char **errstr)
+int parse_factor(const char *s, double min, double max, double *out, enum parse_err *err)
 {
-	static const char not_decimal[] = "is not a decimal number";
 	const char *p = s;
 	char *end;
 	double v;
@@ -204,48 +234,48 @@ int parse_factor(const char *s, double min, double max, double *out, const char 
 			ndots = 2; /* anything else: refuse below */
 	}
 	if (ndigits == 0 || ndots > 1) {
-		*errstr = not_decimal;
+		*err = PARSE_NOT_DECIMAL;
 		return -1;
 	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || isnan(v)) {
-		*errstr = not_decimal;
+		*err = PARSE_NOT_DECIMAL;
 		return -1;
 	}
 	/* ERANGE with a huge result is overflow; with a tiny one, a value near 0 that
 	 * the range check below judges. */
 	if (isinf(v) || v > max) {
-		*errstr = v < 0 ? too_small : too_large;
+		*err = v < 0 ? PARSE_TOO_SMALL : PARSE_TOO_LARGE;
 		return -1;
 	}
 	if (v < min) {
-		*errstr = too_small;
+		*err = PARSE_TOO_SMALL;
 		return -1;
 	}
 	*out = v;
 	return 0;
 }
 
-/* One exit code in a list: 0-255, digits only. Returns -1 and sets *errstr if not. */
-static int exitcode_at(const char **p, int *out, const char **errstr)
+/* One exit code in a list: 0-255, digits only. Returns -1 and sets *err if not. */
+static int exitcode_at(const char **p, int *out, enum parse_err *err)
 {
 	uint64_t v;
 	int r = digits(p, &v);
 
 	if (r < 0) {
-		*errstr = "is not a list of exit codes";
+		*err = PARSE_NOT_EXITLIST;
 		return -1;
 	}
 	if (r > 0 || v > 255) {
-		*errstr = "contains an exit code above 255";
+		*err = PARSE_EXIT_ABOVE_255;
 		return -1;
 	}
 	*out = (int)v;
 	return 0;
 }
 
-int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
+int parse_exitlist(const char *s, struct exitset *out, enum parse_err *err)
 {
 	struct exitset set;
 	const char *p = s;
@@ -255,15 +285,15 @@ int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
 	while (*p != '\0') {
 		int lo, hi;
 
-		if (exitcode_at(&p, &lo, errstr) < 0)
+		if (exitcode_at(&p, &lo, err) < 0)
 			return -1;
 		hi = lo;
 		if (*p == '-') {
 			p++;
-			if (exitcode_at(&p, &hi, errstr) < 0)
+			if (exitcode_at(&p, &hi, err) < 0)
 				return -1;
 			if (hi < lo) {
-				*errstr = "contains a range that ends before it starts";
+				*err = PARSE_RANGE_BACKWARDS;
 				return -1;
 			}
 		}
@@ -272,11 +302,11 @@ int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
 		if (*p == ',') {
 			p++;
 			if (*p == '\0') {
-				*errstr = "ends with a comma";
+				*err = PARSE_TRAILING_COMMA;
 				return -1;
 			}
 		} else if (*p != '\0') {
-			*errstr = "is not a list of exit codes";
+			*err = PARSE_NOT_EXITLIST;
 			return -1;
 		}
 	}
@@ -284,7 +314,7 @@ int parse_exitlist(const char *s, struct exitset *out, const char **errstr)
 	return 0;
 }
 
-int parse_bool(const char *s, bool *out, const char **errstr)
+int parse_bool(const char *s, bool *out, enum parse_err *err)
 {
 	/* Case-insensitive, as in git-config(1): config files are written by hand. */
 	static const char *const yes[] = { "true", "yes", "on", "1" };
@@ -300,7 +330,7 @@ int parse_bool(const char *s, bool *out, const char **errstr)
 			return 0;
 		}
 	}
-	*errstr = "is not a boolean (true/false, yes/no, on/off, 1/0)";
+	*err = PARSE_NOT_BOOL;
 	return -1;
 }
 
@@ -310,22 +340,22 @@ static bool name_char(unsigned char c)
 	       c == '.' || c == '_' || c == ':' || c == '-';
 }
 
-int name_check(const char *s, const char **errstr)
+int name_check(const char *s, enum parse_err *err)
 {
 	/* strnlen: a huge argument is refused without walking all of it. */
 	size_t n = strnlen(s, NAME_MAX_LEN + 1);
 
 	if (n == 0) {
-		*errstr = "is empty";
+		*err = PARSE_NAME_EMPTY;
 		return -1;
 	}
 	if (n > NAME_MAX_LEN) {
-		*errstr = "is longer than 128 characters";
+		*err = PARSE_NAME_TOO_LONG;
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!name_char((unsigned char)s[i])) {
-			*errstr = "contains a character other than A-Z a-z 0-9 . _ : -";
+			*err = PARSE_NAME_BAD_CHARACTER;
 			return -1;
 		}
 	}

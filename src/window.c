@@ -168,7 +168,10 @@ int window_decode(struct window *w, const uint8_t *buf, size_t len)
 			return -1;
 		p = get(p, &head, 4);
 		p = get(p, &count, 4);
-		if (head >= size || count > size || (size_t)(end - p) != count)
+		/* Until the ring is full, head is the count: window_add() fills it in
+		 * order. A blob that says otherwise would make later sums drift. */
+		if (head >= size || count > size || (count < size && head != count) ||
+		    (size_t)(end - p) != count)
 			return -1;
 		w->kind = WINDOW_CALLS;
 		w->size = (uint32_t)size;
@@ -177,6 +180,10 @@ int window_decode(struct window *w, const uint8_t *buf, size_t len)
 		for (uint64_t i = 0; i < count; i++) {
 			uint8_t r = p[i];
 
+			if ((r & ~(RING_FAILURE | RING_SLOW)) != 0) {
+				memset(w, 0, sizeof(*w));
+				return -1;
+			}
 			w->ring[i] = r;
 			w->calls++;
 			w->failures += (r & RING_FAILURE) != 0;
@@ -200,6 +207,12 @@ int window_decode(struct window *w, const uint8_t *buf, size_t len)
 			b->failures = (uint32_t)v;
 			p = get(p, &v, 4);
 			b->slow = (uint32_t)v;
+			/* Each failure or slow call is also a call; more would give a
+			 * rate over 100%. */
+			if (b->failures > b->calls || b->slow > b->calls) {
+				memset(w, 0, sizeof(*w));
+				return -1;
+			}
 		}
 		return 0;
 	}

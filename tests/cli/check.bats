@@ -52,42 +52,42 @@ setup() {
 @test "check does not take the only half-open slot" {
 	# -s 2: after one successful probe the breaker stays half-open with its slot free
 	cb -n a -f 1 -r 200ms -s 2 -- false || true
-	sleep 0.3
-	cb -n a -f 1 -r 200ms -s 2 -- true
+	cb_at 1 -n a -f 1 -r 200ms -s 2 -- true
 	[ "$(field a state)" = half_open ]
-	run sub check -n a -s 2
+	run sub_at 1 check -n a -s 2
 	[ "$status" -eq 0 ]
-	run sub check -n a -s 2
+	run sub_at 1 check -n a -s 2
 	[ "$status" -eq 0 ]
-	run cb -n a -f 1 -r 200ms -s 2 -- true
+	run cb_at 1 -n a -f 1 -r 200ms -s 2 -- true
 	[ "$status" -eq 0 ]
 	[ "$(field a state)" = closed ]
 }
 
 @test "check rejects while a probe holds the half-open slot, admits when it ends" {
 	cb -n a -f 1 -r 200ms -- false || true
-	sleep 0.3
-	cb -n a -f 1 -r 200ms -- sleep 1.5 &
-	sleep 0.5
-	run sub check -n a
+	cb_at 1 -n a -f 1 -r 200ms -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	run sub_at 1 check -n a
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"a: circuit half-open, probe already running"* ]]
-	run sub check -n a --half-open-max-calls 2
+	run sub_at 1 check -n a --half-open-max-calls 2
 	[ "$status" -eq 0 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
-	run sub check -n a
+	run sub_at 1 check -n a
 	[ "$status" -eq 0 ]
 	[ "$(field a state)" = closed ]
 }
 
 @test "check honours --max-concurrent" {
-	cb -n a --max-concurrent 1 -- sleep 1.5 &
-	sleep 0.5
+	cb -n a --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
 	run sub check -n a --max-concurrent 1
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"a: 1 calls already running (max-concurrent 1)"* ]]
 	run sub check -n a
 	[ "$status" -eq 0 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 	run sub check -n a --max-concurrent 1
 	[ "$status" -eq 0 ]
@@ -95,14 +95,14 @@ setup() {
 
 @test "check reads settings from the configuration file" {
 	cb -n a -f 1 -r 200ms -s 2 -- false || true
-	sleep 0.3
-	cb -n a -f 1 -r 200ms -s 2 -- sleep 1.5 &
-	sleep 0.5
+	cb_at 1 -n a -f 1 -r 200ms -s 2 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
 	printf '[a]\nhalf_open_max_calls = 2\n' >"$BATS_TEST_TMPDIR/c.ini"
-	run sub check -n a
+	run sub_at 1 check -n a
 	[ "$status" -eq 75 ]
-	run sub check --config "$BATS_TEST_TMPDIR/c.ini" -n a
+	run sub_at 1 check --config "$BATS_TEST_TMPDIR/c.ini" -n a
 	[ "$status" -eq 0 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 }
 

@@ -35,13 +35,14 @@ setup() {
 }
 
 @test "delete drops the leases: a running call of a deleted breaker holds no slot" {
-	cb -n a --max-concurrent 1 -- sleep 1.5 &
-	sleep 0.5
+	cb -n a --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
 	run sub check -n a --max-concurrent 1
 	[ "$status" -eq 75 ]
 	sub delete a
 	run sub check -n a --max-concurrent 1
 	[ "$status" -eq 0 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 }
 

@@ -48,3 +48,30 @@ at() {
 }
 cb_at() { at "$1" --db "$db" "${@:2}"; }
 sub_at() { at "$1" "$2" --db "$db" "${@:3}"; }
+
+# wait_for SECONDS CMD...: polls CMD every 0.05 s until it succeeds; fails if it
+# has not within SECONDS. Tests wait for a file, a process or a state this way,
+# never with a bare sleep that a busy machine can outrun.
+wait_for() {
+	local tries
+	tries=$(awk -v s="$1" 'BEGIN { printf "%d", s * 20 + 0.5 }')
+	shift
+	while ! "$@"; do
+		if [ "$tries" -le 0 ]; then
+			echo "wait_for: timed out: $*" >&2
+			return 1
+		fi
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+}
+
+# HOLD: a command for cbexec to run that stays running until the test lets it
+# go, so that a test can act while a call holds its lease without racing a
+# fixed sleep. It writes its PID to FILE.pid, then waits for FILE.go (10 s at
+# most, so a failed test leaves nothing running):
+#   cb -n a -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+#   wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"   # the call is running
+#   touch "$BATS_TEST_TMPDIR/h.go"; wait           # it ends with status 0
+# shellcheck disable=SC2016
+HOLD='echo $$ >"$1.pid"; i=0; while [ ! -e "$1.go" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done'

@@ -23,8 +23,7 @@ time_re='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 
 @test "history spells half_open as the transition lines do, and keeps the whole cycle in order" {
 	cb -n a -f 1 -r 200ms -- false || true
-	sleep 0.3
-	cb -n a -f 1 -r 200ms -- true
+	cb_at 1 -n a -f 1 -r 200ms -- true
 	run sub history a
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]

@@ -63,6 +63,7 @@ assert len(seen) == 12, seen
 	cb -n a -- true
 	cb -n a -- true
 	cb -n a --ignore-exit 3 -- sh -c 'exit 3' || true
+	# These sleeps are the behaviour: a timeout and a slow call are elapsed time.
 	cb -n b -f 2 -t 100ms -- sleep 1 || true
 	cb -n b -f 2 --slow-call 10ms -- sh -c 'sleep 0.05; exit 1' || true
 	cb -n b -f 2 -- true || true

@@ -64,6 +64,7 @@ setup() { cbexec_setup; }
 
 @test "slow calls trip the slow-call rate" {
 	opts="-f 0 --window 4 --min-calls 2 --slow-call 100ms --slow-call-rate 100"
+	# These sleeps are the behaviour: a call is slow by its elapsed time.
 	cb -n a $opts -- sleep 0.2
 	[ "$(field a state)" = closed ]
 	cb -n a $opts -- sleep 0.2
@@ -92,8 +93,7 @@ setup() { cbexec_setup; }
 @test "--max-recovery-timeout caps the backoff" {
 	opts="-f 1 -r 200ms --backoff 10 --max-recovery-timeout 500ms"
 	cb -n a $opts -- false || true
-	sleep 0.25
-	cb -n a $opts -- false || true
+	cb_at 1 -n a $opts -- false || true
 	[ "$(field a open_period_seconds)" = 0.5 ]
 }
 
@@ -132,6 +132,7 @@ setup() { cbexec_setup; }
 
 @test "an on-open hook runs exactly once when 8 processes fail at once" {
 	log="$BATS_TEST_TMPDIR/opened"
+	# Each call lasts 0.5 s so that all eight are admitted before any fails.
 	for i in $(seq 8); do
 		"$CBEXEC" --db "$db" -q -n a -f 1 --on-open "echo x >> $log" -- sh -c 'sleep 0.5; exit 1' &
 	done
@@ -178,20 +179,23 @@ setup() { cbexec_setup; }
 }
 
 @test "a third call with --max-concurrent 2 is rejected while two run, and admitted after" {
-	cb -n a --max-concurrent 2 -- sleep 1.5 &
-	cb -n a --max-concurrent 2 -- sleep 1.5 &
-	sleep 0.5
+	cb -n a --max-concurrent 2 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h1" &
+	cb -n a --max-concurrent 2 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h2" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h1.pid"
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h2.pid"
 	run cb -n a --max-concurrent 2 -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"2 calls already running (max-concurrent 2)"* ]]
+	touch "$BATS_TEST_TMPDIR/h1.go" "$BATS_TEST_TMPDIR/h2.go"
 	wait
 	run cb -n a --max-concurrent 2 -- true
 	[ "$status" -eq 0 ]
 }
 
 @test "--max-wait waits for a slot" {
-	cb -n a --max-concurrent 1 -- sleep 1 &
-	sleep 0.3
+	# The holder's 1 s is the behaviour: --max-wait outlasts it.
+	cb -n a --max-concurrent 1 -- sh -c 'echo $$ > "$1"; exec sleep 1' sh "$BATS_TEST_TMPDIR/p" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/p"
 	run cb -n a --max-concurrent 1 --max-wait 5s -- echo got-slot
 	[ "$status" -eq 0 ]
 	[ "$output" = got-slot ]
@@ -199,12 +203,13 @@ setup() { cbexec_setup; }
 }
 
 @test "a SIGKILLed cbexec does not leak its concurrency slot" {
-	"$CBEXEC" --db "$db" -n a --max-concurrent 1 -- sleep 30 &
+	"$CBEXEC" --db "$db" -n a --max-concurrent 1 -- sh -c 'echo $$ > "$1"; exec sleep 30' sh \
+		"$BATS_TEST_TMPDIR/cmd" &
 	pid=$!
-	sleep 0.4
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/cmd"
 	kill -KILL "$pid"
 	wait "$pid" || true
-	pkill -f 'sleep 30' || true
+	kill "$(cat "$BATS_TEST_TMPDIR/cmd")" 2>/dev/null || true
 	run cb -n a --max-concurrent 1 -- true
 	[ "$status" -eq 0 ]
 }

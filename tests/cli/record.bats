@@ -58,8 +58,7 @@ setup() {
 
 @test "after the open period a recorded success is a probe's and closes" {
 	sub record -q -n a -f 1 -r 200ms failure
-	sleep 0.3
-	run sub record -n a -f 1 -r 200ms success
+	run sub_at 1 record -n a -f 1 -r 200ms success
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "cbexec: a: open -> half_open: recovery timeout elapsed" ]
 	[ "${lines[1]}" = "cbexec: a: half_open -> closed: probe succeeded" ]
@@ -79,12 +78,12 @@ setup() {
 
 @test "a recorded outcome does not steal a running probe's decision" {
 	cb -n a -f 1 -r 200ms -- false || true
-	sleep 0.3
-	cb -n a -f 1 -r 200ms -- sleep 1.5 &
-	sleep 0.5
-	sub record -n a -f 1 -r 200ms failure
+	cb_at 1 -n a -f 1 -r 200ms -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	sub_at 1 record -n a -f 1 -r 200ms failure
 	[ "$(field a state)" = half_open ]
 	[ "$(field a total_failures)" -eq 2 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 	[ "$(field a state)" = closed ]
 }

@@ -122,8 +122,7 @@ setup() { cbexec_setup; }
 @test "--timeout ends what the command started, not only the command" {
 	run cb -n a -t 300ms -- sh -c 'sleep 30 & echo $! > "$0"; wait' "$BATS_TEST_TMPDIR/pid"
 	[ "$status" -eq 124 ]
-	sleep 0.2
-	gone "$(cat "$BATS_TEST_TMPDIR/pid")"
+	wait_for 5 gone "$(cat "$BATS_TEST_TMPDIR/pid")"
 }
 
 @test "a command killed by a signal kills cbexec with it, for the shell to see" {
@@ -140,9 +139,9 @@ setup() { cbexec_setup; }
 
 @test "SIGTERM to cbexec reaches the command; the call counts neither way" {
 	cb -n a -- true
-	"$CBEXEC" --db "$db" -n a -- sh -c 'trap "echo got-term > $0; exit 143" TERM; sleep 10 & wait' "$BATS_TEST_TMPDIR/sig" &
+	"$CBEXEC" --db "$db" -n a -- sh -c 'trap "echo got-term > $0; exit 143" TERM; echo $$ > "$0.pid"; sleep 10 & wait' "$BATS_TEST_TMPDIR/sig" &
 	pid=$!
-	sleep 0.5
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/sig.pid"
 	kill -TERM "$pid"
 	wait "$pid" || status=$?
 	[ "$status" -eq 143 ]
@@ -153,9 +152,9 @@ setup() { cbexec_setup; }
 }
 
 @test "SIGUSR1 is forwarded and the outcome still counts" {
-	"$CBEXEC" --db "$db" -n a -- sh -c 'trap "exit 9" USR1; sleep 10 & wait' &
+	"$CBEXEC" --db "$db" -n a -- sh -c 'trap "exit 9" USR1; echo $$ > "$0"; sleep 10 & wait' "$BATS_TEST_TMPDIR/usr1.pid" &
 	pid=$!
-	sleep 0.5
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/usr1.pid"
 	kill -USR1 "$pid"
 	wait "$pid" || status=$?
 	[ "$status" -eq 9 ]
@@ -178,9 +177,9 @@ setup() { cbexec_setup; }
 }
 
 @test "a long-running command does not delay another cbexec on the same breaker" {
-	cb -n a -- sleep 5 &
+	cb -n a -- sh -c 'echo $$ > "$1"; exec sleep 5' sh "$BATS_TEST_TMPDIR/cmd" &
 	pid=$!
-	sleep 0.3
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/cmd"
 	start=$(date +%s%N)
 	run cb -n a -- true
 	end=$(date +%s%N)
@@ -191,18 +190,21 @@ setup() { cbexec_setup; }
 
 @test "a SIGKILLed probe does not wedge half-open" {
 	cb -n a -f 1 -r 200ms -- false || true
-	sleep 0.3
-	"$CBEXEC" --db "$db" -n a -f 1 -r 200ms -- sleep 30 &
-	pid=$!
-	sleep 0.5
+	# Under faketime $! is faketime's PID: the command writes its own and
+	# cbexec's ($PPID), which the test kills.
+	cb_at 1 -n a -f 1 -r 200ms -- sh -c 'echo $PPID $$ > "$1"; exec sleep 30' sh \
+		"$BATS_TEST_TMPDIR/probe" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/probe"
+	read -r owner cmd <"$BATS_TEST_TMPDIR/probe"
 	[ "$(field a state)" = half_open ]
-	run cb -n a -f 1 -r 200ms -- true
+	run cb_at 1 -n a -f 1 -r 200ms -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"probe already running"* ]]
-	kill -KILL "$pid"
-	wait "$pid" || true
-	pkill -f 'sleep 30' || true
-	run cb -n a -f 1 -r 200ms -- true
+	kill -KILL "$owner"
+	kill "$cmd" 2>/dev/null || true
+	wait_for 5 gone "$owner"
+	wait || true
+	run cb_at 1 -n a -f 1 -r 200ms -- true
 	[ "$status" -eq 0 ]
 	[ "$(field a state)" = closed ]
 }

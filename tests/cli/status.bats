@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cbexec status and reset: tables, JSON, Nagios exit codes.
+# cbexec status: tables, JSON, Nagios exit codes.
 
 load helpers
 
@@ -17,11 +17,11 @@ setup() { cbexec_setup; }
 	run sub status nosuch
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"nosuch: no such breaker"* ]]
-	sleep 0.3
-	cb -n bad -f 1 -r 200ms -- sleep 2 &
-	sleep 0.4
+	cb_at 1 -n bad -f 1 -r 200ms -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" &
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
 	run sub status
 	[ "$status" -eq 1 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 }
 
@@ -73,33 +73,4 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["retry_at"]), b["retry
 	NO_COLOR=1 run script -qec "'$CBEXEC' status --db '$db'" /dev/null
 	[[ "$output" == *closed* ]]
 	[[ "$output" != *$'\033'* ]]
-}
-
-@test "reset closes with counters cleared and totals kept" {
-	cb -n a -f 1 -- false || true
-	run sub reset a
-	[ "$status" -eq 0 ]
-	[ "$(field a state)" = closed ]
-	[ "$(field a consecutive_failures)" -eq 0 ]
-	[ "$(field a total_failures)" -eq 1 ]
-	run cb -n a -f 1 -- true
-	[ "$status" -eq 0 ]
-}
-
-@test "reset --all and its errors" {
-	cb -n a -f 1 -- false || true
-	cb -n b -f 1 -- false || true
-	run sub reset --all
-	[ "$status" -eq 0 ]
-	[ "$(field a state)" = closed ]
-	[ "$(field b state)" = closed ]
-	run sub reset
-	[ "$status" -eq 125 ]
-	run sub reset --all a
-	[ "$status" -eq 125 ]
-	run sub reset nosuch
-	[ "$status" -eq 125 ]
-	[[ "$output" == *"nosuch: no such breaker"* ]]
-	run sub reset 'bad name'
-	[ "$status" -eq 125 ]
 }

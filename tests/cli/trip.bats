@@ -18,8 +18,8 @@ setup() {
 	run cb -n a -r 200ms -- true
 	[ "$status" -eq 75 ]
 	[ "$output" = "cbexec: a: circuit tripped by hand (planned maintenance); open until cbexec reset" ]
-	sleep 0.3
-	run cb -n a -r 200ms -- true
+	# a year on, far past any recovery timeout
+	run cb_at 31536000 -n a -r 200ms -- true
 	[ "$status" -eq 75 ]
 	[ "$(field a state)" = open ]
 	[ "$(field a total_calls)" -eq 1 ]
@@ -60,11 +60,10 @@ setup() {
 @test "trip --for: a failed probe opens for the recovery timeout" {
 	cb -n a -- true
 	sub trip --for=200ms a
-	sleep 0.3
-	run cb -n a -r 10s -- false
+	run cb_at 1 -n a -r 10s -- false
 	[ "$status" -eq 1 ]
 	[ "$(field a state)" = open ]
-	run cb -n a -r 10s -- true
+	run cb_at 2 -n a -r 10s -- true
 	[ "$status" -eq 75 ]
 }
 

@@ -23,7 +23,7 @@ static void check_roundtrip(const struct exitset *set)
 {
 	char buf[1024], again[1024];
 	struct exitset back;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 
 	exitset_format(set, buf, sizeof(buf));
 	if (strlen(buf) >= 700)
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = cstring(data, size);
 	struct exitset set, untouched;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 
 	memset(&set, 0x5a, sizeof(set));
 	untouched = set;
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const char *p = s; *p != '\0'; p++)
 			if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == ','))
 				abort();
-	} else if (e == NULL || e[0] == '\0' || memcmp(&set, &untouched, sizeof(set)) != 0) {
+	} else if (e == PARSE_OK || memcmp(&set, &untouched, sizeof(set)) != 0) {
 		abort();
 	}
 	/* The first 32 bytes as a raw set: any set formats and reparses. */

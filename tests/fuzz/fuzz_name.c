@@ -19,7 +19,7 @@ static bool reference(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r;
 
 	if (s == NULL)
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = name_check(s, &e);
 	if ((r == 0) != reference(s))
 		abort();
-	if (r != 0 && (e == NULL || e[0] == '\0'))
+	if (r != 0 && e == PARSE_OK)
 		abort();
 	free(s);
 	return 0;

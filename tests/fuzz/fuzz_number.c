@@ -37,11 +37,11 @@ static bool plain_integer(const char *s)
 static void check_number(const char *s, int64_t min, int64_t max)
 {
 	int64_t v = 0;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	char buf[32];
 
 	if (parse_number(s, min, max, &v, &e) != 0) {
-		if (e == NULL || e[0] == '\0')
+		if (e == PARSE_OK)
 			abort();
 		return;
 	}
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = cstring(data, size);
 	int64_t wide;
-	const char *e;
+	enum parse_err e;
 	double f;
 
 	check_number(s, INT64_MIN, INT64_MAX);
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (parse_factor(s, 1, 100, &f, &e) == 0) {
 		if (!isfinite(f) || f < 1 || f > 100)
 			abort();
-	} else if (e == NULL || e[0] == '\0') {
+	} else if (e == PARSE_OK) {
 		abort();
 	}
 	free(s);

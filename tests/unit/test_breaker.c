@@ -306,10 +306,21 @@ static void test_manual(void)
 
 	breaker_trip(&st, &env, 5000, NULL, &tr);
 	breaker_admit(&st, &set, &env, &d);
-	ok(!d.admitted && d.reject == REJECT_OPEN, "trip --for: open");
+	ok(!d.admitted && d.reject == REJECT_HELD, "trip --for: open, held by hand");
 	env.now_ms += 5000;
 	breaker_admit(&st, &set, &env, &d);
 	ok(d.admitted && d.probe, "trip --for: probe after the duration");
+	{
+		struct breaker_call c = { .outcome = OUTCOME_FAILURE,
+					  .exit_code = 1,
+					  .probe = true,
+					  .generation = d.generation };
+
+		breaker_record(&st, &set, &env, &c, &tr);
+	}
+	breaker_admit(&st, &set, &env, &d);
+	ok(st.state == BREAKER_OPEN && d.reject == REJECT_OPEN,
+	   "a failed probe after a hold opens as any open does, not held");
 
 	fresh();
 	set.failure_threshold = 1;

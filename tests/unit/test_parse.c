@@ -31,28 +31,28 @@ static const char *esc(const char *s)
 static void number_ok(const char *s, int64_t min, int64_t max, int64_t want)
 {
 	int64_t got = -12345;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_number(s, min, max, &got, &e);
 
 	ok(r == 0 && got == want, "number \"%s\" -> %lld (got %lld, r=%d)", esc(s), (long long)want,
 	   (long long)got, r);
 }
 
-/* Expects s to be refused with errstr why, leaving the output alone. */
+/* Expects s to be refused with the error whose phrase is why, leaving the output alone. */
 static void number_bad(const char *s, int64_t min, int64_t max, const char *why)
 {
 	int64_t got = -12345;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_number(s, min, max, &got, &e);
 
-	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && got == -12345,
-	   "number \"%s\" refused: %s (got %s)", esc(s), why, e ? e : "(null)");
+	ok(r == -1 && e != PARSE_OK && strcmp(parse_strerror(e), why) == 0 && got == -12345,
+	   "number \"%s\" refused: %s (got %s)", esc(s), why, parse_strerror(e));
 }
 
 static void dur_ok(const char *s, int64_t want)
 {
 	int64_t got = -12345;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_duration(s, 0, INT64_MAX, &got, &e);
 
 	ok(r == 0 && got == want, "duration \"%s\" -> %lld ms (got %lld)", esc(s), (long long)want,
@@ -62,11 +62,11 @@ static void dur_ok(const char *s, int64_t want)
 static void dur_bad_range(const char *s, int64_t min, int64_t max, const char *why)
 {
 	int64_t got = -12345;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_duration(s, min, max, &got, &e);
 
-	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && got == -12345,
-	   "duration \"%s\" refused: %s (got %s)", esc(s), why, e ? e : "(null)");
+	ok(r == -1 && e != PARSE_OK && strcmp(parse_strerror(e), why) == 0 && got == -12345,
+	   "duration \"%s\" refused: %s (got %s)", esc(s), why, parse_strerror(e));
 }
 
 static void dur_bad(const char *s, const char *why)
@@ -78,7 +78,7 @@ static void dur_fmt(int64_t ms, const char *want)
 {
 	char buf[64];
 	int64_t back = -1;
-	const char *e;
+	enum parse_err e;
 
 	duration_format(ms, buf, sizeof(buf));
 	ok(strcmp(buf, want) == 0, "duration_format(%lld) = \"%s\" (got \"%s\")", (long long)ms,
@@ -90,7 +90,7 @@ static void dur_fmt(int64_t ms, const char *want)
 static void factor_ok(const char *s, double want)
 {
 	double got = -1;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 
 	ok(parse_factor(s, 1, 100, &got, &e) == 0 && got == want, "factor \"%s\" -> %g", esc(s),
 	   want);
@@ -99,23 +99,23 @@ static void factor_ok(const char *s, double want)
 static void factor_bad(const char *s, const char *why)
 {
 	double got = -1;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_factor(s, 1, 100, &got, &e);
 
-	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && got == -1,
-	   "factor \"%s\" refused: %s (got %s)", esc(s), why, e ? e : "(null)");
+	ok(r == -1 && e != PARSE_OK && strcmp(parse_strerror(e), why) == 0 && got == -1,
+	   "factor \"%s\" refused: %s (got %s)", esc(s), why, parse_strerror(e));
 }
 
 /* Expects s to parse and format back as canon. */
 static void list_ok(const char *s, const char *canon)
 {
 	struct exitset set, back;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	char buf[1024];
 
 	memset(&set, 0xaa, sizeof(set));
 	if (parse_exitlist(s, &set, &e) != 0) {
-		ok(0, "exit list \"%s\" accepted (refused: %s)", s, e);
+		ok(0, "exit list \"%s\" accepted (refused: %s)", s, parse_strerror(e));
 		return;
 	}
 	exitset_format(&set, buf, sizeof(buf));
@@ -128,37 +128,37 @@ static void list_ok(const char *s, const char *canon)
 static void list_bad(const char *s, const char *why)
 {
 	struct exitset set;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r;
 
 	memset(&set, 0xaa, sizeof(set));
 	r = parse_exitlist(s, &set, &e);
-	ok(r == -1 && e != NULL && strcmp(e, why) == 0 && set.bits[0] == 0xaa,
-	   "exit list \"%s\" refused: %s (got %s)", esc(s), why, e ? e : "(null)");
+	ok(r == -1 && e != PARSE_OK && strcmp(parse_strerror(e), why) == 0 && set.bits[0] == 0xaa,
+	   "exit list \"%s\" refused: %s (got %s)", esc(s), why, parse_strerror(e));
 }
 
 static void bool_is(const char *s, int want)
 {
 	bool b = !want;
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = parse_bool(s, &b, &e);
 
 	if (want < 0)
-		ok(r == -1 && e != NULL, "bool \"%s\" refused", esc(s));
+		ok(r == -1 && e == PARSE_NOT_BOOL, "bool \"%s\" refused", esc(s));
 	else
 		ok(r == 0 && b == (bool)want, "bool \"%s\" -> %s", s, want ? "true" : "false");
 }
 
 static void name_is(const char *label, const char *s, const char *why)
 {
-	const char *e = NULL;
+	enum parse_err e = PARSE_OK;
 	int r = name_check(s, &e);
 
 	if (why == NULL)
 		ok(r == 0, "name %s accepted", label);
 	else
-		ok(r == -1 && e != NULL && strcmp(e, why) == 0, "name %s refused: %s (got %s)",
-		   label, why, e ? e : "(null)");
+		ok(r == -1 && e != PARSE_OK && strcmp(parse_strerror(e), why) == 0,
+		   "name %s refused: %s (got %s)", label, why, parse_strerror(e));
 }
 
 static void test_numbers(void)
@@ -265,7 +265,7 @@ static void test_durations(void)
 
 	/* Ranges as the settings use them. */
 	int64_t y = 365 * DAY_MS, got = -1;
-	const char *e;
+	enum parse_err e;
 	ok(parse_duration("365d", 1, y, &got, &e) == 0 && got == y, "365d within 1ms..365d");
 	ok(parse_duration("1ms", 1, y, &got, &e) == 0 && got == 1, "1ms within 1ms..365d");
 	dur_bad_range("0", 1, y, "is too small");
@@ -341,7 +341,7 @@ static void test_factors(void)
 	factor_bad(big, "is too small");
 
 	double d;
-	const char *e;
+	enum parse_err e;
 	ok(parse_factor("-1.5", -2, 2, &d, &e) == 0 && d == -1.5, "negative factor when min < 0");
 }
 
@@ -399,7 +399,7 @@ static void test_exitlists(void)
 	exitset_format(&s, buf, sizeof(buf));
 	ok(strlen(buf) < 700, "worst-case list fits in 700 bytes (%zu)", strlen(buf));
 	struct exitset back;
-	const char *e;
+	enum parse_err e;
 	ok(parse_exitlist(buf, &back, &e) == 0 && memcmp(&s, &back, sizeof(s)) == 0,
 	   "worst-case list reparses");
 
@@ -472,8 +472,28 @@ static void test_names(void)
 	}
 }
 
+/* Every refusal has its own phrase: a caller that shows parse_strerror() never
+ * shows two different errors the same way, nor the fallback for an unknown code. */
+static void test_errors(void)
+{
+	const char *seen[PARSE_NAME_BAD_CHARACTER + 1] = { NULL };
+	bool distinct = true;
+
+	for (int e = PARSE_NOT_NUMBER; e <= PARSE_NAME_BAD_CHARACTER; e++) {
+		seen[e] = parse_strerror((enum parse_err)e);
+		for (int k = PARSE_NOT_NUMBER; k < e; k++)
+			if (strcmp(seen[k], seen[e]) == 0)
+				distinct = false;
+		ok(strcmp(seen[e], "is not valid") != 0 && seen[e][0] != '\0',
+		   "error %d has a phrase: %s", e, seen[e]);
+	}
+	ok(distinct, "every error has a phrase of its own");
+	ok(strcmp(parse_strerror(PARSE_TOO_LARGE), "is too large") == 0, "too large reads so");
+}
+
 int main(void)
 {
+	test_errors();
 	test_numbers();
 	test_durations();
 	test_factors();
