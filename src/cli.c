@@ -1,11 +1,13 @@
 /* What every subcommand shares: option parsing, the state file path, usage errors. */
 #include <err.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -126,8 +128,9 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o)
 		exit(EXIT_CANCELED);
 }
 
-char *cli_db_path(const char *db)
+char *cli_find_db_path(const char *db)
 {
+	const struct passwd *pw;
 	const char *env;
 
 	if (db && *db)
@@ -138,8 +141,29 @@ char *cli_db_path(const char *db)
 		return xasprintf("%s/cbexec/breakers.db", env);
 	if ((env = getenv("HOME")) && *env)
 		return xasprintf("%s/.local/state/cbexec/breakers.db", env);
-	errx(EXIT_CANCELED,
-	     "cannot find the state file: HOME is not set; use --db PATH or CBEXEC_DB");
+	/* No HOME: a system service (systemd sets HOME only with User=), or a
+	 * stripped environment. The directory systemd made for the service's
+	 * state (StateDirectory=) comes first: it is the one place a sandboxed
+	 * service surely may write. Several are separated by colons; the first
+	 * is the unit's own. */
+	if ((env = getenv("STATE_DIRECTORY")) && *env == '/') {
+		size_t n = strcspn(env, ":");
+
+		return xasprintf("%.*s/breakers.db", (int)n, env);
+	}
+	if ((pw = getpwuid(getuid())) && pw->pw_dir && *pw->pw_dir == '/')
+		return xasprintf("%s/.local/state/cbexec/breakers.db", pw->pw_dir);
+	return NULL;
+}
+
+char *cli_db_path(const char *db)
+{
+	char *path = cli_find_db_path(db);
+
+	if (!path)
+		errx(EXIT_CANCELED, "cannot find the state file: HOME is not set and no home "
+				    "directory is known; use --db PATH or CBEXEC_DB");
+	return path;
 }
 
 /*

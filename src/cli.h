@@ -35,7 +35,11 @@ int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
 void cli_load_options(const struct cli_breaker_args *a, struct options *o);
 
 /* --db, else $CBEXEC_DB, else $XDG_STATE_HOME/cbexec/breakers.db, else
- * ~/.local/state/cbexec/breakers.db. Caller frees. */
+ * $HOME/.local/state/cbexec/breakers.db, else $STATE_DIRECTORY/breakers.db
+ * (its first path), else the same under the home directory of the password
+ * database. NULL if none applies. Caller frees. */
+char *cli_find_db_path(const char *db);
+/* cli_find_db_path, exiting 125 with a message when there is no path. */
 char *cli_db_path(const char *db);
 /* Opens the store or exits 125 with the path and the problem. */
 struct store *cli_open_store(const char *path);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "runner.h"
 
 struct record_ctx {
 	struct breaker_settings admit_set; /* the settings, without the bulkhead */
@@ -85,6 +86,8 @@ static int record_exec(int argc, char **argv)
 	char *path;
 	int first;
 
+	/* A dead reader of our stderr must cost a message, not the hooks. */
+	runner_ignore_sigpipe();
 	first = cli_parse_breaker_args(&cmd_record_entry, argc, argv, &a);
 	memset(&ctx, 0, sizeof(ctx));
 	if (first >= argc)

@@ -1,5 +1,7 @@
 /* cbexec [run]: admit, run the command with nothing held, record the outcome. */
 #include <err.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,13 @@ static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	ctx->after = *st;
 }
 
+static void release_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
+{
+	(void)st;
+	(void)vctx;
+	t->write = false;
+}
+
 static double random_jitter(void)
 {
 	static int seeded;
@@ -81,9 +90,10 @@ static void sleep_ms(int64_t ms)
 }
 
 /* cbexec must never be the reason a job fails: by default a broken state file
- * costs a warning, and the command runs unprotected. */
-static int store_failed(const struct options *o, const char *path, const char *problem, char **cmd,
-			struct runner_result *r)
+ * (or none to be found) costs a warning, and the command runs without the
+ * breaker, counted nowhere. */
+static int run_unprotected(const struct options *o, const char *path, const char *problem,
+			   char **cmd, struct runner_result *r)
 {
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not running the command (on_store_error = fail)", path, problem);
@@ -92,6 +102,22 @@ static int store_failed(const struct options *o, const char *path, const char *p
 	warnx("warning: %s: %s; running the command without the breaker", path, problem);
 	runner_run(cmd, o->timeout_ms, o->kill_after_ms, r);
 	return r->exit_code;
+}
+
+/* Has the reader of our stdout or stderr gone? Then a command killed by SIGPIPE
+ * was stopped by whoever read its output (`cbexec ... | head -1`), not by the
+ * dependency. poll(2) reports POLLERR on a pipe with no reader left, POLLHUP on
+ * a socket shut down or a terminal hung up. */
+static bool reader_gone(void)
+{
+	struct pollfd p[2] = { { STDOUT_FILENO, 0, 0 }, { STDERR_FILENO, 0, 0 } };
+
+	if (poll(p, 2, 0) <= 0)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (!(p[i].revents & POLLNVAL) && (p[i].revents & (POLLERR | POLLHUP)))
+			return true;
+	return false;
 }
 
 static void seconds_until(int64_t from_ms, int64_t to_ms, char *buf, size_t len)
@@ -131,6 +157,8 @@ static enum breaker_outcome classify(const struct options *o, const struct runne
 		return OUTCOME_IGNORED; /* the caller stopped it: says nothing of the dependency */
 	if (r->timed_out || r->start_failed)
 		return OUTCOME_FAILURE;
+	if (r->term_signal == SIGPIPE && reader_gone())
+		return OUTCOME_IGNORED; /* its reader left: says nothing of the dependency */
 	if (exitset_has(&o->ignore_exit, r->exit_code))
 		return OUTCOME_IGNORED;
 	if (exitset_has(&o->success_exit, r->exit_code))
@@ -150,6 +178,8 @@ static int run_exec(int argc, char **argv)
 	int first, rc;
 	int64_t wait_until, pause = 10, lease;
 
+	/* First: a dead reader of our stderr must cost a message, not the call. */
+	runner_ignore_sigpipe();
 	first = cli_parse_breaker_args(&cmd_run_entry, argc, argv, &a);
 	cmd = argv + first;
 	if (first >= argc)
@@ -159,16 +189,23 @@ static int run_exec(int argc, char **argv)
 	if (!a.name)
 		cli_usage_error(&cmd_run_entry, "no breaker name given (-n NAME)");
 	cli_load_options(&a, &o);
-	path = cli_db_path(a.db);
+	path = cli_find_db_path(a.db);
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&r, 0, sizeof(r));
 	ctx.o = &o;
+	if (!path) {
+		rc = run_unprotected(&o, "no state file",
+				     "HOME is not set and no home directory or STATE_DIRECTORY is "
+				     "known; give --db PATH or set CBEXEC_DB",
+				     cmd, &r);
+		goto out;
+	}
 	{
 		char err[512];
 
 		if (store_open(&store, path, err, sizeof(err)) != STORE_OK) {
-			rc = store_failed(&o, path, err, cmd, &r);
+			rc = run_unprotected(&o, path, err, cmd, &r);
 			goto out;
 		}
 	}
@@ -185,7 +222,7 @@ static int run_exec(int argc, char **argv)
 		t.settings = &o.breaker;
 		t.history_limit = o.history_limit;
 		if (store_update(store, &t, admit_cb, &ctx) != STORE_OK) {
-			rc = store_failed(&o, path, store_errmsg(store), cmd, &r);
+			rc = run_unprotected(&o, path, store_errmsg(store), cmd, &r);
 			goto out;
 		}
 		if (!ctx.waiting || ctx.decision.reject != REJECT_CONCURRENCY)
@@ -210,6 +247,20 @@ static int run_exec(int argc, char **argv)
 	/* Nothing is held while the command runs: the admission has committed. */
 	runner_run(cmd, o.timeout_ms, o.kill_after_ms, &r);
 	rc = r.exit_code;
+	if (r.own_failure) {
+		/* cbexec could not start the command: not the dependency's doing,
+		 * so nothing is counted; only the slot this call took is given back
+		 * (a callback that writes nothing; the store drops the lease). */
+		memset(&t, 0, sizeof(t));
+		t.name = a.name;
+		t.now_ms = cli_now_ms();
+		t.settings = &o.breaker;
+		t.release_lease = lease;
+		if (lease && store_update(store, &t, release_cb, &ctx) == STORE_ERR)
+			warnx("warning: %s: %s; this call's slot is freed once cbexec has exited",
+			      path, store_errmsg(store));
+		goto out;
+	}
 
 	ctx.call.outcome = classify(&o, &r);
 	ctx.call.exit_code = r.exit_code;

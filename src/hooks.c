@@ -14,11 +14,13 @@
 
 #include "exitcodes.h"
 #include "hooks.h"
+#include "runner.h"
 #include "xmalloc.h"
 
-/* A hook this process started and has not yet reaped. */
+/* A hook this process started whose process group may still have members. */
 struct hook {
-	pid_t pid;
+	pid_t pid;	   /* also its process group's id: it is a session leader */
+	bool reaped;	   /* the hook's shell has ended; what it started may not have */
 	const char *which; /* "on-open", ...: a literal */
 	char *name;
 };
@@ -60,6 +62,7 @@ static void track(pid_t pid, const char *which, const char *name)
 		hooks_cap = cap;
 	}
 	hooks[nhooks].pid = pid;
+	hooks[nhooks].reaped = false;
 	hooks[nhooks].which = which;
 	hooks[nhooks].name = xstrdup(name);
 	nhooks++;
@@ -84,6 +87,7 @@ static _Noreturn void run_hook(const char *cmd, const struct hook_env *e)
 	 * a hook's "breaker opened" would corrupt; stderr is where cbexec's own
 	 * lines go and where logs collect them. */
 	dup2(STDERR_FILENO, STDOUT_FILENO);
+	runner_restore_sigpipe();
 	/* Values go in the environment, never into the shell text: a reason
 	 * holds a user's --reason and must not be parsed as shell. */
 	if (setenv("CBEXEC_NAME", e->name, 1) || setenv("CBEXEC_FROM", e->from, 1) ||
@@ -200,6 +204,14 @@ static void format_ms(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lldms", (long long)ms);
 }
 
+/* Does the hook's process group still have a member we could stop? A pgid is
+ * not given to a new process while its group has members, and the group is
+ * looked at every few milliseconds, so a reused id is not a practical risk. */
+static bool group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0;
+}
+
 void hooks_wait(int64_t max_ms)
 {
 	int64_t deadline = mono_ms() + (max_ms > 0 ? max_ms : 0), pause = 1;
@@ -208,20 +220,28 @@ void hooks_wait(int64_t max_ms)
 	int status;
 
 	/* Polling with WNOHANG, pid by pid: waiting on SIGCHLD would tangle with
-	 * runner.c, and wait(-1) could reap a process that is not a hook. */
+	 * runner.c, and wait(-1) could reap a process that is not a hook. A hook
+	 * is done when its shell has ended and so has everything it started in
+	 * its group: `sleep 9 &` outlives the shell and holds cbexec's stderr,
+	 * which cron, a pipe or `$(...)` wait on, so it is waited for too. */
 	while (left > 0) {
 		for (size_t i = 0; i < nhooks; i++) {
 			pid_t w;
 
 			if (hooks[i].pid <= 0)
 				continue;
-			w = waitpid(hooks[i].pid, &status, WNOHANG);
-			if (w == 0 || (w == -1 && errno == EINTR))
+			if (!hooks[i].reaped) {
+				w = waitpid(hooks[i].pid, &status, WNOHANG);
+				if (w == 0 || (w == -1 && errno == EINTR))
+					continue;
+				if (w == hooks[i].pid)
+					report(&hooks[i], status);
+				/* else ECHILD: reaped by the kernel because the
+				 * caller ignored SIGCHLD; no status to report. */
+				hooks[i].reaped = true;
+			}
+			if (group_alive(hooks[i].pid))
 				continue;
-			if (w == hooks[i].pid)
-				report(&hooks[i], status);
-			/* else ECHILD: reaped by the kernel because the caller
-			 * ignored SIGCHLD; there is no status to report. */
 			hooks[i].pid = 0;
 			left--;
 		}
@@ -234,15 +254,22 @@ void hooks_wait(int64_t max_ms)
 	/* A hook left running would hold cbexec's stderr open, and cron, a
 	 * `$(...)` or a pipe waits for that to close, not for cbexec: the job
 	 * would hang on its alert. So a hook past its time is stopped, group
-	 * and all (it is a session leader, its pgid is its pid). */
+	 * and all (it is a session leader, its pgid is its pid). A process that
+	 * left the group (setsid, setpgid: a daemon) is beyond reach. */
 	format_ms(max_ms > 0 ? max_ms : 0, after, sizeof(after));
 	for (size_t i = 0; i < nhooks; i++) {
 		if (hooks[i].pid > 0) {
-			warnx("%s: %s hook still running after %s; stopped it", hooks[i].name,
-			      hooks[i].which, after);
+			if (hooks[i].reaped)
+				warnx("%s: %s hook left processes running after %s; stopped them",
+				      hooks[i].name, hooks[i].which, after);
+			else
+				warnx("%s: %s hook still running after %s; stopped it",
+				      hooks[i].name, hooks[i].which, after);
 			kill(-hooks[i].pid, SIGKILL);
-			kill(hooks[i].pid, SIGKILL); /* in case it had not yet called setsid() */
-			waitpid(hooks[i].pid, &status, 0);
+			if (!hooks[i].reaped) {
+				kill(hooks[i].pid, SIGKILL); /* had it not yet called setsid()? */
+				waitpid(hooks[i].pid, &status, 0);
+			}
 		}
 		free(hooks[i].name);
 	}

@@ -2,17 +2,21 @@
 
 /*
  * EXIT STATUS, the contract of `cbexec run` (written here once; also in the
- * EXIT STATUS section of cbexec(1), and tested in tests/cli/run.bats):
+ * EXIT STATUS section of cbexec(1), and tested in tests/cli/run.bats and
+ * tests/cli/runner.bats):
  *
  *   N      the command exited with status N
  *   75     the breaker rejected the call (--open-exit-code changes it)  [cmd-run.c]
  *   124    --timeout expired, whatever the command then died of
  *   125    cbexec itself failed: usage, configuration, the state file with
- *          on_store_error=fail [cli.c, cmd-run.c], or no process to run it in
+ *          on_store_error=fail [cli.c, cmd-run.c], or cbexec could not start
+ *          the command for reasons of its own (no process: fork EAGAIN under
+ *          ulimit -u, ENOMEM); such a call records nothing [cmd-run.c]
  *   126    the command was found but could not be executed
- *   127    the command was not found
+ *   127    the command was not found (ENOENT, ENOTDIR)
  *   128+N  the command was killed by signal N (after runner_reraise() a shell
- *          sees cbexec itself killed by N, which it also shows as 128+N)
+ *          sees cbexec itself killed by N, which it also shows as 128+N); a
+ *          SIGPIPE because cbexec's reader left is an ignored outcome [cmd-run.c]
  *
  * Signals. cbexec and the command stay in the caller's process group, so a
  * Ctrl-C at the terminal reaches both and job control (Ctrl-Z, fg, SIGWINCH)
@@ -36,11 +40,23 @@
  * Timeout: SIGTERM (with SIGCONT, so a stopped command wakes to die), then
  * SIGKILL kill_after_ms later. A kill_after of 0 means no SIGKILL, as in
  * timeout(1).
+ *
+ * SIGPIPE. cbexec ignores it for itself (runner_ignore_sigpipe), so that a
+ * dead reader of its stderr costs a lost message, never the command's status,
+ * the fallback or a hook; every program cbexec starts gets the disposition
+ * cbexec was started with back (runner_restore_sigpipe).
+ *
+ * The command dies with cbexec: the child asks for SIGKILL when its parent
+ * dies (PR_SET_PDEATHSIG, Linux only, as coreutils' timeout), so that a
+ * SIGKILLed cbexec does not leave the command running after its lease and
+ * --max-concurrent slot are gone. Limits: only the command itself is covered,
+ * not what it started; the kernel clears the request when the command execs
+ * a set-user-ID, set-group-ID or file-capability program (sudo), and a
+ * command may change or clear it itself.
  */
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,6 +89,27 @@ struct saved_signals {
 	struct sigaction action[NFORWARDED];
 	struct sigaction chld;
 };
+
+/* What SIGPIPE was when cbexec started, for the programs cbexec starts. */
+static struct sigaction inherited_pipe;
+static bool pipe_saved;
+
+void runner_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, &inherited_pipe) == 0)
+		pipe_saved = true;
+}
+
+void runner_restore_sigpipe(void)
+{
+	if (pipe_saved)
+		sigaction(SIGPIPE, &inherited_pipe, NULL);
+}
 
 static void on_forwarded(int sig, siginfo_t *si, void *uctx)
 {
@@ -211,33 +248,64 @@ static int64_t ms_to_ns(int64_t ms)
 
 static int exec_status(int e)
 {
-	/* As timeout(1), env(1) and the shells: 127 only when there is no such file. */
-	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	/* 127 only when there is no such file: ENOENT, or ENOTDIR for a path
+	 * through something that is not a directory (as dash; POSIX's "not
+	 * found"). Anything else was found and could not be run: 126. */
+	return e == ENOENT || e == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
-static _Noreturn void exec_child(char *const argv[], const struct saved_signals *s, int fd,
+/*
+ * The command is started with vfork(2): no copy of cbexec's page tables, and
+ * none of the copy-on-write faults a fork pays (about 120 per call). The child
+ * shares our memory until it execs or exits, so it only makes system calls
+ * (setpgid, prctl, getppid, sigaction, sigprocmask, execve through execvp,
+ * _exit): no stdio, no malloc, no setenv, nothing that takes a lock.
+ *
+ * It reports a failed exec through these shared variables rather than the
+ * usual close-on-exec pipe: the parent resumes only once the child has exec'd
+ * or exited, so by then child_errno holds the exec's errno or 0, with no read
+ * to make and no file descriptor to find. That matters when cbexec is at its
+ * RLIMIT_NOFILE (ulimit -n): then the state file could not be opened either,
+ * and the command must still run unprotected. volatile: both are written by
+ * the child behind the compiler's back.
+ */
+static volatile int child_errno;
+static volatile sig_atomic_t child_no_group;
+
+static _Noreturn void exec_child(char *const argv[], const struct saved_signals *s, pid_t parent,
 				 bool own_group)
 {
-	ssize_t n;
-	int e;
-
-	/* Also done by the parent: whichever runs first, the group exists
-	 * before the parent may signal it. */
-	if (own_group)
-		setpgid(0, 0);
-
+	if (own_group && setpgid(0, 0) == -1)
+		child_no_group = 1;
+#if defined(__linux__) && defined(PR_SET_PDEATHSIG)
+	/* Die with cbexec; and if cbexec died before we asked, we are alone
+	 * already: the call has no one to count it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
+		_exit(EXIT_CANCELED);
+#else
+	(void)parent;
+#endif
 	/* Our handlers back to what the caller had (SIG_IGN stays SIG_IGN, exec
-	 * resets the rest), then the mask; a signal forwarded before this point
-	 * is delivered now with the command's own disposition. */
+	 * resets the rest), SIGPIPE to what cbexec was started with, then the
+	 * mask; a signal forwarded before this point is delivered now with the
+	 * command's own disposition. */
+	runner_restore_sigpipe();
 	signals_restore(s);
 	execvp(argv[0], argv);
-	e = errno;
-	/* Tell the parent the command never ran; the pipe is close-on-exec, so
-	 * reading nothing means exec succeeded. 4 bytes into an empty pipe are
-	 * written whole or not at all. */
-	n = write(fd, &e, sizeof(e));
-	(void)n;
-	_exit(exec_status(e));
+	child_errno = errno ? errno : ENOEXEC;
+	_exit(exec_status(child_errno));
+}
+
+/* vfork in a function of its own, so that after its second return nothing of
+ * runner_run's frame is live in a register the child may have reused. */
+static pid_t spawn_child(char *const argv[], const struct saved_signals *s, bool own_group)
+{
+	pid_t parent = getpid(), pid;
+
+	pid = vfork();
+	if (pid == 0)
+		exec_child(argv, s, parent, own_group);
+	return pid;
 }
 
 void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
@@ -246,38 +314,30 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 	struct saved_signals saved;
 	struct timespec ts;
 	sigset_t waitmask;
-	int errpipe[2], status = 0, child_errno = 0;
+	int status = 0, exec_errno;
 	int64_t start, now, deadline = -1, kill_at = -1, wake;
 	pid_t pid, w, target;
 	bool own_group = timeout_ms > 0;
 
 	memset(r, 0, sizeof(*r));
-	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		warn("cannot run %s", argv[0]);
-		r->exit_code = EXIT_CANCELED;
-		r->start_failed = true;
-		return;
-	}
 	signals_install(&saved);
+	child_errno = 0;
+	child_no_group = 0;
 	start = mono_ns();
-	pid = fork();
+	pid = spawn_child(argv, &saved, own_group);
 	if (pid == -1) {
 		int e = errno;
 
 		signals_restore(&saved);
-		close(errpipe[0]);
-		close(errpipe[1]);
-		errno = e;
-		warn("cannot run %s", argv[0]);
+		/* EAGAIN (ulimit -u), ENOMEM: cbexec's trouble, not the
+		 * dependency's, so the caller records nothing. */
+		warnx("cannot start %s: %s; this call is not counted", argv[0], strerror(e));
 		r->exit_code = EXIT_CANCELED;
-		r->start_failed = true;
+		r->own_failure = true;
 		return;
 	}
-	if (pid == 0)
-		exec_child(argv, &saved, errpipe[1], own_group);
-	close(errpipe[1]);
-	/* EACCES: the child has exec'd and set its group already. */
-	if (own_group && setpgid(pid, pid) == -1 && errno != EACCES)
+	exec_errno = child_errno;
+	if (own_group && child_no_group)
 		own_group = false;
 	target = own_group ? -pid : pid;
 
@@ -319,19 +379,14 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		}
 	}
 	r->elapsed_ms = (mono_ns() - start) / 1000000;
-
-	/* The command is gone, so the write end is closed everywhere: this read
-	 * gets the child's errno or end of file, without blocking. */
-	if (read(errpipe[0], &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno))
-		r->start_failed = true;
-	close(errpipe[0]);
+	r->start_failed = exec_errno != 0;
 	signals_drain(&saved, r);
 	signals_restore(&saved);
 
 	if (r->start_failed) {
 		/* Reported here, once, rather than by the child. */
-		warnx("%s: %s", argv[0], strerror(child_errno));
-		r->exit_code = exec_status(child_errno);
+		warnx("%s: %s", argv[0], strerror(exec_errno));
+		r->exit_code = exec_status(exec_errno);
 		r->timed_out = false;
 	} else if (status == -1) {
 		r->exit_code = EXIT_CANCELED;
@@ -385,6 +440,7 @@ int runner_exec(char *const argv[])
 {
 	int e;
 
+	runner_restore_sigpipe();
 	execvp(argv[0], argv);
 	e = errno;
 	warnx("%s: %s", argv[0], strerror(e));
@@ -395,6 +451,7 @@ _Noreturn void runner_exec_shell(const char *cmd)
 {
 	int e;
 
+	runner_restore_sigpipe();
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	e = errno;
 	warnx("/bin/sh: %s", strerror(e));

@@ -10,9 +10,16 @@ struct runner_result {
 	bool timed_out;	    /* --timeout expired (exit_code 124) */
 	bool interrupted;   /* ended after cbexec forwarded SIGINT, SIGTERM or SIGHUP */
 	bool start_failed;  /* 126 or 127: the command never ran */
+	bool own_failure;   /* 125: cbexec could not start it (no process); not the
+			       dependency's, so nothing is recorded */
 	int64_t elapsed_ms; /* CLOCK_MONOTONIC */
 	int term_signal;    /* the signal that killed the command, else 0 */
 };
+
+/* Ignores SIGPIPE for cbexec itself, remembering what it was; call first. */
+void runner_ignore_sigpipe(void);
+/* Puts back the SIGPIPE cbexec was started with, in a child about to exec. */
+void runner_restore_sigpipe(void);
 
 /* Runs argv[0] (PATH search, no shell) and waits. timeout_ms 0 means none. */
 void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
