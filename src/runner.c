@@ -13,7 +13,7 @@
  *          the command for reasons of its own (no process: fork EAGAIN under
  *          ulimit -u, ENOMEM); such a call records nothing [cmd-run.c]
  *   126    the command was found but could not be executed
- *   127    the command was not found (ENOENT, ENOTDIR)
+ *   127    the command was not found (ENOENT)
  *   128+N  the command was killed by signal N (after runner_reraise() a shell
  *          sees cbexec itself killed by N, which it also shows as 128+N); a
  *          SIGPIPE because cbexec's reader left is an ignored outcome [cmd-run.c]
@@ -248,10 +248,10 @@ static int64_t ms_to_ns(int64_t ms)
 
 static int exec_status(int e)
 {
-	/* 127 only when there is no such file: ENOENT, or ENOTDIR for a path
-	 * through something that is not a directory (as dash; POSIX's "not
-	 * found"). Anything else was found and could not be run: 126. */
-	return e == ENOENT || e == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	/* 127 only for ENOENT, as timeout(1), env(1) and bash decide: a path
+	 * through something that is not a directory (ENOTDIR) names a file that
+	 * is there and cannot be run, 126, like every other error. */
+	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
 /*

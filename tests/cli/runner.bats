@@ -172,11 +172,11 @@ as_other() { as_user 65534 "$@"; }
 	[ "$status" -eq 0 ]
 }
 
-@test "exec errors: 127 for no such file (ENOENT, ENOTDIR), 126 for the rest, each a failure" {
+@test "exec errors: 127 for no such file (ENOENT), 126 for the rest (ENOTDIR too, as timeout(1)), each a failure" {
 	touch "$BATS_TEST_TMPDIR/file"
 	run -127 cb -n a -- "$BATS_TEST_TMPDIR/nope"
 	[[ "$output" == *"No such file or directory"* ]]
-	run -127 cb -n a -- "$BATS_TEST_TMPDIR/file/sub"
+	run -126 cb -n a -- "$BATS_TEST_TMPDIR/file/sub"
 	[[ "$output" == *"Not a directory"* ]]
 	run -126 cb -n a -- "$BATS_TEST_TMPDIR/file"
 	[[ "$output" == *"Permission denied"* ]]
