@@ -15,7 +15,9 @@ struct exitset {
 /* Each returns 0, or -1 with *errstr set to a short phrase ("is not a number",
  * "is too large") that the caller puts after the option's name. */
 int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, const char **errstr);
-/* 250ms, 30s, 5m, 2h, 1h30m, 1d, or bare seconds; result in ms within [min, max]. */
+/* 250ms, 30s, 5m, 2h, 1h30m, 1d, or bare seconds, the last number with a decimal
+ * fraction if wanted (1.5s, 0.25, 1h1.5m) that comes to whole ms; result in ms within
+ * [min, max]. */
 int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_ms,
 		   const char **errstr);
 /* A decimal such as 2 or 1.5 within [min, max]. */
