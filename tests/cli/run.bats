@@ -237,7 +237,7 @@ setup() { cbexec_setup; }
 		[ "$status" -eq 125 ]
 		[[ "$output" == cbexec:* ]]
 	done
-	for opt in '-f abc' '-f -3' '-f 99999999999999999999' '-r 5x' '-r -1s' '-t 1.5s' \
+	for opt in '-f abc' '-f -3' '-f 99999999999999999999' '-r 5x' '-r -1s' '-t 1.5ms' \
 		'--open-exit-code 600' '--half-open-max-calls 0' '--bogus 1'; do
 		run cb -n a $opt -- true
 		[ "$status" -eq 125 ]
