@@ -77,11 +77,14 @@ setup() { cbexec_setup; }
 	[ "$status" -eq 3 ]
 }
 
-@test "-q silences transition lines but not the rejection" {
+@test "-q silences transition lines and the rejection" {
 	run cb -q -n a -f 1 -- false
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	run cb -q -n a -f 1 -- true
+	[ "$status" -eq 75 ]
+	[ -z "$output" ]
+	run cb -n a -f 1 -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"circuit open"* ]]
 }

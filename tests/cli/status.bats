@@ -99,7 +99,7 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["retry_at"]), b["retry
 	[ "$status" -eq 125 ]
 	run sub reset nosuch
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"nosuch: no such breaker"* ]]
+	[ "$output" = 'cbexec: warning: no breaker "nosuch"' ]
 	run sub reset 'bad name'
 	[ "$status" -eq 125 ]
 }
