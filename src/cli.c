@@ -210,8 +210,9 @@ void cli_args_free(struct args *a)
 	a->argv = NULL;
 }
 
-/* NULL if e declares no such option: a command asking for what it did not
- * declare is a bug, caught by abort() in the first test that reaches it. */
+/* A command asking for an option it did not declare is a bug, caught by abort()
+ * in the first test that reaches it; commands with settings may ask for name,
+ * db, config and quiet whether they declare them or not. */
 const char *cli_arg(const struct args *a, const char *option)
 {
 	for (size_t k = 0; a->entry->options && a->entry->options[k].name; k++)
