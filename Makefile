@@ -37,7 +37,7 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 SRC = $(wildcard src/*.c)
 OBJ = $(SRC:.c=.o)
 # Modules with no I/O, linked into the unit tests and fuzz targets.
-PURE = src/breaker.o src/window.o src/parse.o src/options.o
+PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o
 UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -59,7 +59,7 @@ test: cbexec $(UNIT)
 # table, the configuration reader (which brings libinih with it) and the window
 # decoder.
 FUZZTIME ?= 30
-FUZZSRC = src/parse.c src/options.c src/config.c src/xmalloc.c src/window.c
+FUZZSRC = src/parse.c src/options.c src/suggest.c src/config.c src/xmalloc.c src/window.c
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) $(wildcard src/*.h)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 		-fsanitize=fuzzer,address,undefined $(DEPCFLAGS) -Isrc \

@@ -18,14 +18,14 @@ _cbexec_options()
 	case $1 in
 	run) echo "-n --name --db --config -q --quiet -h --help -f -r -s -t $_cbexec_settings" ;;
 	check | record) echo "-n --name --db --config -q --quiet -h --help -f -r -s -t $_cbexec_settings" ;;
-	config) echo "--config -h --help -f -r -s -t $_cbexec_settings" ;;
+	config) echo "-n --name --config -h --help -f -r -s -t $_cbexec_settings" ;;
 	status) echo '--json --names --db -h --help' ;;
-	reset) echo '--all --db -h --help' ;;
+	reset) echo '--all --db -q --quiet -h --help' ;;
 	history) echo '--json --limit --db -h --help' ;;
 	metrics) echo '--db -h --help' ;;
-	trip) echo '--for --reason --db -h --help' ;;
-	bypass) echo '--reason --db -h --help' ;;
-	delete) echo '--db -h --help' ;;
+	trip) echo '--for --reason --db -q --quiet -h --help' ;;
+	bypass) echo '--reason --db -q --quiet -h --help' ;;
+	delete) echo '--db -q --quiet -h --help' ;;
 	esac
 }
 
@@ -207,7 +207,7 @@ _cbexec()
 		return 0
 	fi
 	case $sub in
-	status | reset | trip | bypass | delete)
+	status | reset | metrics | trip | bypass | delete)
 		mapfile -t COMPREPLY < <(compgen -W "$(_cbexec_names)" -- "$cur")
 		;;
 	history | config)

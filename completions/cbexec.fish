@@ -143,8 +143,12 @@ complete -c cbexec -n '__cbexec_using run status reset history metrics check rec
 complete -c cbexec -n __cbexec_first -s V -l version -d 'Print the versions of cbexec and SQLite'
 complete -c cbexec -n '__cbexec_using run status reset history metrics check record trip bypass delete' -l db -rF -d 'State file'
 complete -c cbexec -n '__cbexec_using run check record config' -l config -rF -d 'Configuration file'
-complete -c cbexec -n '__cbexec_using run check record' -s n -l name -xa '(__cbexec_names)' -d 'Breaker name'
-complete -c cbexec -n '__cbexec_using run check record' -s q -l quiet -d 'Do not report changes of state and rejections'
+complete -c cbexec -n '__cbexec_using run check record config' -s n -l name -xa '(__cbexec_names)' -d 'Breaker name'
+# -q: what each command leaves out; state-file warnings and errors always print.
+complete -c cbexec -n '__cbexec_using run' -s q -l quiet -d 'No changes of state, no rejection line (warnings, errors still print)'
+complete -c cbexec -n '__cbexec_using check' -s q -l quiet -d 'Do not say why a call would be rejected'
+complete -c cbexec -n '__cbexec_using record' -s q -l quiet -d 'Print no changes of state'
+complete -c cbexec -n '__cbexec_using reset trip bypass delete' -s q -l quiet -d 'No warning for a breaker that does not exist'
 
 # Breaker options: durations, counts and lists have nothing to offer.
 set -l b '__cbexec_using run check record config'
@@ -183,6 +187,6 @@ complete -c cbexec -n '__cbexec_using reset' -l all -d 'Reset every breaker'
 complete -c cbexec -n '__cbexec_using history' -l limit -x -d 'Changes to show'
 complete -c cbexec -n '__cbexec_using trip' -l for -x -d 'Open for this long, then probe (duration)'
 complete -c cbexec -n '__cbexec_using trip bypass' -l reason -x -d 'Why'
-complete -c cbexec -n '__cbexec_arg any status reset trip bypass delete' -a '(__cbexec_names)'
+complete -c cbexec -n '__cbexec_arg any status reset metrics trip bypass delete' -a '(__cbexec_names)'
 complete -c cbexec -n '__cbexec_arg 0 history config' -a '(__cbexec_names)'
 complete -c cbexec -n '__cbexec_arg 0 record' -a 'success failure ignored'

@@ -1,6 +1,6 @@
 /* What every subcommand shares: option parsing, the state file path, usage errors. */
 #include <err.h>
-#include <getopt.h>
+#include <fnmatch.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,100 +12,222 @@
 #include "cli.h"
 #include "config.h"
 #include "exitcodes.h"
+#include "suggest.h"
 #include "xmalloc.h"
 
-enum {
-	OPT_DB = 1000,
-	OPT_CONFIG,
-	OPT_SETTING = 2000
+/*
+ * One parser for every command, driven by its cmd_entry. An option is found as
+ * one of three kinds: declared by the entry (an index into e->options), one of
+ * the breaker settings (for entries with settings), or the implied --help.
+ */
+enum opt_kind {
+	OPT_DECLARED,
+	OPT_SETTING,
+	OPT_HELP
 };
 
-int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
-			   struct cli_breaker_args *a)
+struct opt {
+	enum opt_kind kind;
+	size_t i; /* into e->options or settings[] */
+	const char *name;
+	int shortopt;
+	bool has_arg;
+};
+
+static bool opt_at(const struct cmd_entry *e, size_t k, struct opt *o)
 {
-	struct option longopts[CLI_MAX_SETTINGS + 8];
-	char shortopts[64] = "+n:qhV";
-	size_t n = 0, sl = strlen(shortopts);
-	int c;
+	size_t nopts = 0;
+
+	while (e->options && e->options[nopts].name)
+		nopts++;
+	if (k < nopts) {
+		const struct cmd_option *d = &e->options[k];
+
+		*o = (struct opt){ OPT_DECLARED, k, d->name, d->shortopt, d->arg != NULL };
+		return true;
+	}
+	k -= nopts;
+	if (e->settings && k < settings_count) {
+		const struct setting *st = &settings[k];
+
+		*o = (struct opt){ OPT_SETTING, k, st->option, st->shortopt, st->type != SET_BOOL };
+		return true;
+	}
+	k -= e->settings ? settings_count : 0;
+	if (k == 0) {
+		*o = (struct opt){ OPT_HELP, 0, "help", 'h', false };
+		return true;
+	}
+	return false;
+}
+
+static _Noreturn void opt_unknown_long(const struct cmd_entry *e, const char *word, size_t len)
+{
+	char name[SUGGEST_MAX_LEN], q[256];
+	const char *best = NULL;
+	struct suggest sg;
+	struct opt o;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : sizeof(name) - 1),
+		 word);
+	suggest_init(&sg, name, 3);
+	for (size_t k = 0; opt_at(e, k, &o); k++)
+		if (suggest_consider(&sg, o.name))
+			best = o.name;
+	options_quote(name, q, sizeof(q));
+	if (best)
+		cli_usage_error(e, "unknown option --%.*s; did you mean --%s?",
+				(int)(strlen(q) - 2), q + 1, best);
+	cli_usage_error(e, "unknown option --%.*s", (int)(strlen(q) - 2), q + 1);
+}
+
+/* The long option word names (up to len): exact, else a unique prefix, as getopt_long. */
+static struct opt opt_long(const struct cmd_entry *e, const char *word, size_t len)
+{
+	struct opt o, found;
+	int matches = 0;
+
+	if (len == 0)
+		cli_usage_error(e, "unknown option %s", word - 2);
+	for (size_t k = 0; opt_at(e, k, &o); k++) {
+		if (strncmp(o.name, word, len) != 0)
+			continue;
+		if (o.name[len] == '\0')
+			return o;
+		found = o;
+		matches++;
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1)
+		cli_usage_error(e, "option --%.*s is ambiguous; write it in full", (int)len, word);
+	opt_unknown_long(e, word, len);
+}
+
+static struct opt opt_short(const struct cmd_entry *e, char c)
+{
+	struct opt o;
+
+	for (size_t k = 0; opt_at(e, k, &o); k++)
+		if (o.shortopt == c)
+			return o;
+	if (c > 0x20 && c < 0x7f)
+		cli_usage_error(e, "unknown option -%c", c);
+	cli_usage_error(e, "unknown option -\\x%02x", (unsigned char)c);
+}
+
+static void opt_take(const struct cmd_entry *e, const struct opt *o, const char *value,
+		     struct args *a)
+{
+	struct cli_breaker_args *b = &a->breaker;
+
+	switch (o->kind) {
+	case OPT_HELP:
+		cli_help(e);
+		exit(0);
+	case OPT_DECLARED:
+		a->value[o->i] = value ? value : "";
+		break;
+	case OPT_SETTING:
+		if (b->nset == CLI_MAX_SETTINGS)
+			cli_usage_error(e, "too many options");
+		b->set[b->nset].setting = &settings[o->i];
+		b->set[b->nset].value = value ? value : "true";
+		b->nset++;
+		break;
+	}
+}
+
+void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a)
+{
+	bool options = true;
+	int i;
 
 	memset(a, 0, sizeof(*a));
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings[i];
-		bool flag = s->type == SET_BOOL;
+	a->entry = e;
+	for (size_t k = 0; e->options && e->options[k].name; k++)
+		if (k >= CLI_MAX_OPTIONS)
+			abort(); /* a cmd_entry declares more than struct args holds */
+	a->argv = xmalloc(((size_t)argc + 1) * sizeof(*a->argv));
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		struct opt o;
 
-		longopts[n++] = (struct option){ s->option, flag ? no_argument : required_argument,
-						 NULL, OPT_SETTING + (int)i };
-		if (s->shortopt) {
-			shortopts[sl++] = (char)s->shortopt;
-			if (!flag)
-				shortopts[sl++] = ':';
+		if (!options || w[0] != '-' || w[1] == '\0') {
+			a->argv[a->argc++] = argv[i];
+			/* run's COMMAND: its own options are not cbexec's */
+			if (e->command)
+				options = false;
+			continue;
 		}
-	}
-	shortopts[sl] = '\0';
-	longopts[n++] = (struct option){ "name", required_argument, NULL, 'n' };
-	longopts[n++] = (struct option){ "quiet", no_argument, NULL, 'q' };
-	longopts[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
-	longopts[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
-	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
-	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+		if (strcmp(w, "--") == 0) {
+			options = false;
+			continue;
+		}
+		if (w[1] == '-') {
+			const char *eq = strchr(w + 2, '=');
+			size_t len = eq ? (size_t)(eq - (w + 2)) : strlen(w + 2);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		const struct setting *s = NULL;
-
-		switch (c) {
-		case 'n':
-			a->name = optarg;
+			o = opt_long(e, w + 2, len);
+			if (!o.has_arg && eq)
+				cli_usage_error(e, "option --%s takes no argument", o.name);
+			if (o.has_arg && !eq && i + 1 == argc)
+				cli_usage_error(e, "option --%s needs an argument", o.name);
+			opt_take(e, &o, o.has_arg ? (eq ? eq + 1 : argv[++i]) : NULL, a);
 			continue;
-		case 'q':
-			a->quiet = true;
-			continue;
-		case OPT_DB:
-			a->db = optarg;
-			continue;
-		case OPT_CONFIG:
-			a->config = optarg;
-			continue;
-		case 'h':
-			cli_help(e, NULL);
-			exit(0);
-		case 'V':
-			printf("cbexec %s (SQLite %s)\n", CBEXEC_VERSION, store_sqlite_version());
-			exit(0);
-		case '?':
-			if (optopt)
-				cli_usage_error(e, "unknown or incomplete option -%c", optopt);
-			cli_usage_error(e, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		default:
+		}
+		/* A cluster: -qf3, -q -f 3. An option with an argument ends it. */
+		for (const char *c = w + 1; *c; c++) {
+			o = opt_short(e, *c);
+			if (!o.has_arg) {
+				opt_take(e, &o, NULL, a);
+				continue;
+			}
+			if (c[1] == '\0' && i + 1 == argc)
+				cli_usage_error(e, "option -%c needs an argument", *c);
+			opt_take(e, &o, c[1] ? c + 1 : argv[++i], a);
 			break;
 		}
-		if (c >= OPT_SETTING)
-			s = &settings[c - OPT_SETTING];
-		for (size_t i = 0; !s && i < settings_count; i++)
-			if (settings[i].shortopt == c)
-				s = &settings[i];
-		if (!s)
-			cli_usage_error(e, "unexpected option");
-		if (a->nset == CLI_MAX_SETTINGS)
-			cli_usage_error(e, "too many options");
-		a->set[a->nset].setting = s;
-		a->set[a->nset].value = s->type == SET_BOOL ? "true" : optarg;
-		a->nset++;
 	}
-	if (a->name) {
-		enum parse_err why;
+	a->argv[a->argc] = NULL;
+	if (a->argc < e->min_operands)
+		cli_usage_error(e, "%s", e->missing ? e->missing : "too few arguments");
+	if (e->max_operands >= 0 && a->argc > e->max_operands)
+		cli_usage_error(e, "unexpected argument: %s", a->argv[e->max_operands]);
+	if (e->settings) {
+		struct cli_breaker_args *b = &a->breaker;
 
-		if (name_check(a->name, &why) < 0) {
-			char q[256];
-
-			options_quote(a->name, q, sizeof(q));
-			errx(EXIT_CANCELED, "breaker name %s %s", q, parse_strerror(why));
-		}
+		b->name = cli_arg(a, "name");
+		b->db = cli_arg(a, "db");
+		b->config = cli_arg(a, "config");
+		b->quiet = cli_flag(a, "quiet");
+		if (b->name)
+			cli_check_names(1, (char *const *)&b->name);
 	}
-	return optind;
+}
+
+void cli_args_free(struct args *a)
+{
+	free(a->argv);
+	a->argv = NULL;
+}
+
+/* A command asking for an option it did not declare is a bug, caught by abort()
+ * in the first test that reaches it; commands with settings may ask for name,
+ * db, config and quiet whether they declare them or not. */
+const char *cli_arg(const struct args *a, const char *option)
+{
+	for (size_t k = 0; a->entry->options && a->entry->options[k].name; k++)
+		if (strcmp(a->entry->options[k].name, option) == 0)
+			return a->value[k];
+	if (a->entry->settings)
+		return NULL; /* name, db, config, quiet: asked for by every settings command */
+	abort();
+}
+
+bool cli_flag(const struct args *a, const char *option)
+{
+	return cli_arg(a, option) != NULL;
 }
 
 void cli_load_options(const struct cli_breaker_args *a, struct options *o)
@@ -221,15 +343,48 @@ void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	exit(EXIT_CANCELED);
 }
 
-void cli_help(const struct cmd_entry *e, const char *options_text)
+void cli_help(const struct cmd_entry *e)
 {
 	cli_print_usage(e, stdout);
-	printf("%s\n", e->summary);
-	if (options_text)
-		printf("\n%s", options_text);
-	else if (e->help)
+	printf("%s\n\nOptions:\n", e->summary);
+	cli_print_options(e, stdout);
+	if (e->help)
 		printf("\n%s", e->help);
 	printf("\nSee cbexec(1) for exit statuses and details.\n");
+}
+
+static void print_option(FILE *out, int shortopt, const char *name, const char *arg,
+			 const char *help, int width)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", shortopt ? '-' : ' ',
+		 shortopt ? shortopt : ' ', shortopt ? ", " : "  ", name, arg ? " " : "",
+		 arg ? arg : "");
+	fprintf(out, "  %-*s %s\n", width, left, help);
+}
+
+void cli_print_options(const struct cmd_entry *e, FILE *out)
+{
+	int width = e->settings ? 32 : 16;
+
+	for (size_t k = 0; e->options && e->options[k].name; k++) {
+		const struct cmd_option *o = &e->options[k];
+		int w = 6 + (int)strlen(o->name) + (o->arg ? 1 + (int)strlen(o->arg) : 0);
+
+		if (w + 2 > width)
+			width = w + 2;
+	}
+	for (size_t k = 0; e->options && e->options[k].name; k++) {
+		const struct cmd_option *o = &e->options[k];
+
+		print_option(out, o->shortopt, o->name, o->arg, o->help, width);
+	}
+	print_option(out, 'h', "help", NULL, "this help", width);
+	if (e->settings) {
+		fprintf(out, "Breaker options (also config keys, with _ for -):\n");
+		cli_print_settings_help(out);
+	}
 }
 
 bool cli_disabled(void)
@@ -250,12 +405,13 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 			cli_usage_error(e, "--reason contains a control character");
 }
 
-void cli_update_by_hand(const char *db, int n, char *const *names, struct breaker_env *env,
-			store_fn fn, void *ctx, const char *done)
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
+			struct breaker_env *env, store_fn fn, void *ctx, const char *done)
 {
-	char *path = cli_db_path(db);
+	char *path = cli_db_path(db), then[64];
 	struct store *s = cli_open_store(path);
 
+	snprintf(then, sizeof(then), "made it, %s", done);
 	for (int i = 0; i < n; i++) {
 		struct store_txn t = { 0 };
 
@@ -269,12 +425,159 @@ void cli_update_by_hand(const char *db, int n, char *const *names, struct breake
 		t.now_ms = env->now_ms;
 		if (store_update(s, &t, fn, ctx) != STORE_OK)
 			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
-		if (t.created)
-			warnx("%s: new breaker (no call has used this name yet), %s", names[i],
-			      done);
+		/* The names of this command are no suggestion: they are made now. */
+		if (t.created && !quiet)
+			cli_warn_unknown(s, path, names[i], n, names, then);
 	}
 	store_close(s);
 	free(path);
+}
+
+bool cli_is_pattern(const char *operand)
+{
+	return strpbrk(operand, "*?[") != NULL;
+}
+
+/* A pattern is made of name characters and fnmatch's * ? [ ] ! ^, so that it
+ * too is safe to print, and not longer than a name could be matched by. */
+static bool pattern_check(const char *p)
+{
+	size_t n = strnlen(p, 4 * NAME_MAX_LEN + 1);
+
+	if (n > 4 * NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr("._:-*?[]!^", c)))
+			return false;
+	}
+	return true;
+}
+
+void cli_check_names_or_patterns(int n, char *const *operands)
+{
+	bool bad = false;
+
+	for (int i = 0; i < n; i++) {
+		char q[256];
+
+		if (!cli_is_pattern(operands[i])) {
+			cli_check_names(1, &operands[i]);
+		} else if (!pattern_check(operands[i])) {
+			options_quote(operands[i], q, sizeof(q));
+			warnx("pattern %s has a character other than A-Z a-z 0-9 . _ : - * ? [ ] ! "
+			      "^",
+			      q);
+			bad = true;
+		}
+	}
+	if (bad)
+		exit(EXIT_CANCELED);
+}
+
+void cli_names_add(struct cli_names *ns, const char *name)
+{
+	if (ns->n == ns->cap) {
+		char **v;
+
+		ns->cap = ns->cap ? ns->cap * 2 : 16;
+		if ((v = reallocarray(ns->v, ns->cap, sizeof(*v))) == NULL)
+			err(EXIT_CANCELED, "out of memory");
+		ns->v = v;
+	}
+	ns->v[ns->n++] = xstrdup(name);
+}
+
+void cli_names_free(struct cli_names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
+}
+
+struct match_ctx {
+	const char *pattern;
+	struct cli_names *out;
+	size_t found;
+};
+
+static int match_name(const char *name, const struct breaker_state *st,
+		      const struct breaker_settings *saved, void *vctx)
+{
+	struct match_ctx *m = vctx;
+
+	(void)st;
+	(void)saved;
+	/* Names hold no '/' and no '\\': no fnmatch flag would change a match. */
+	if (fnmatch(m->pattern, name, 0) == 0) {
+		cli_names_add(m->out, name);
+		m->found++;
+	}
+	return 0;
+}
+
+void cli_expand_names(struct store *s, const char *path, int n, char *const *operands,
+		      struct cli_names *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < n; i++) {
+		struct match_ctx m = { operands[i], out, 0 };
+
+		if (!cli_is_pattern(operands[i])) {
+			cli_names_add(out, operands[i]);
+			continue;
+		}
+		if (store_each(s, match_name, &m) != STORE_OK)
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		if (m.found == 0)
+			cli_names_add(out, operands[i]);
+	}
+}
+
+struct nearest_ctx {
+	struct suggest sg;
+	int nskip;
+	char *const *skip;
+	char best[NAME_MAX_LEN + 1];
+};
+
+static int nearest_name(const char *name, const struct breaker_state *st,
+			const struct breaker_settings *saved, void *vctx)
+{
+	struct nearest_ctx *c = vctx;
+
+	(void)st;
+	(void)saved;
+	for (int i = 0; i < c->nskip; i++)
+		if (strcmp(c->skip[i], name) == 0)
+			return 0;
+	if (suggest_consider(&c->sg, name))
+		snprintf(c->best, sizeof(c->best), "%s", name);
+	return 0;
+}
+
+void cli_warn_unknown(struct store *s, const char *path, const char *name, int nskip,
+		      char *const *skip, const char *then)
+{
+	struct nearest_ctx c = { .nskip = nskip, .skip = skip };
+	char q[256];
+
+	/* Up to 3 edits, as for config keys; a pattern suggests nothing. */
+	if (!cli_is_pattern(name)) {
+		suggest_init(&c.sg, name, 3);
+		if (store_each(s, nearest_name, &c) != STORE_OK)
+			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+	}
+	options_quote(name, q, sizeof(q));
+	if (c.best[0])
+		warnx("warning: no breaker %s; did you mean \"%s\"?%s%s%s", q, c.best,
+		      then ? " (" : "", then ? then : "", then ? ")" : "");
+	else
+		warnx("warning: no breaker %s%s%s%s", q, then ? " (" : "", then ? then : "",
+		      then ? ")" : "");
 }
 
 int64_t cli_now_ms(void)

@@ -25,11 +25,32 @@ struct cli_breaker_args {
 	} set[CLI_MAX_SETTINGS];
 };
 
-/* Parses argv (argv[0] is the command name) up to the first non-option or "--";
- * handles -h by printing e's usage and exiting 0. Returns the index of the first
- * argument left. Bad usage exits 125. */
-int cli_parse_breaker_args(const struct cmd_entry *e, int argc, char **argv,
-			   struct cli_breaker_args *a);
+/* The arguments of one command, as cli_parse() found them. */
+#define CLI_MAX_OPTIONS 16
+struct args {
+	const struct cmd_entry *entry;
+	const char *value[CLI_MAX_OPTIONS]; /* by index into entry->options; NULL: not given */
+	int argc;			    /* the operands, options taken out */
+	char **argv;
+	/* For commands with settings: the settings given, and name, db, config
+	 * and quiet from the options of those names. */
+	struct cli_breaker_args breaker;
+};
+
+/*
+ * Parses argv (argv[0] is the command's name) as e declares: options and operands
+ * in any order, "--" ending options, and for a command entry the first operand
+ * ending them too. Long options may be cut to a unique prefix and take their
+ * argument as "--opt=V" or "--opt V"; short ones cluster ("-qf3"). -h and --help
+ * print e's help and exit 0; bad usage exits 125, with the nearest option for an
+ * unknown one.
+ */
+void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a);
+void cli_args_free(struct args *a);
+/* The value of the option with this long name, or NULL if not given. */
+const char *cli_arg(const struct args *a, const char *option);
+bool cli_flag(const struct args *a, const char *option);
+
 /* options_init, then the configuration for a->name, then the command line. Exits 125
  * on a configuration error or bad value. */
 void cli_load_options(const struct cli_breaker_args *a, struct options *o);
@@ -46,11 +67,35 @@ struct store *cli_open_store(const char *path);
 /* Exits 125 if any name is not a valid breaker name. */
 void cli_check_names(int n, char *const *names);
 
+/* An operand with * ? or [ is a pattern: no breaker name holds those. */
+bool cli_is_pattern(const char *operand);
+/* Exits 125 if an operand is neither a valid name nor a pattern. */
+void cli_check_names_or_patterns(int n, char *const *operands);
+/* The breaker names the operands stand for: a pattern (fnmatch(3)) is replaced by
+ * the existing names it matches, in name order; one that matches none is kept, to
+ * be reported as an unknown name. Exits 125 on a store error. Free with
+ * cli_names_free(). */
+struct cli_names {
+	char **v;
+	size_t n, cap;
+};
+void cli_expand_names(struct store *s, const char *path, int n, char *const *operands,
+		      struct cli_names *out);
+void cli_names_add(struct cli_names *ns, const char *name);
+void cli_names_free(struct cli_names *ns);
+/* "cbexec: warning: no breaker "qdrnat"; did you mean "qdrant"?" with the nearest
+ * existing name not among skip[], and then what, if not NULL ("made it, tripped").
+ * Exits 125 on a store error. */
+void cli_warn_unknown(struct store *s, const char *path, const char *name, int nskip,
+		      char *const *skip, const char *then);
+
 _Noreturn void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cli_print_usage(const struct cmd_entry *e, FILE *out);
-/* Prints "--help" for e: usage, summary, and the lines given. */
-void cli_help(const struct cmd_entry *e, const char *options_text);
+/* Prints "--help" for e: usage, summary, its options and its help text. */
+void cli_help(const struct cmd_entry *e);
+/* The option lines of e's --help, the settings among them if e takes them. */
+void cli_print_options(const struct cmd_entry *e, FILE *out);
 
 /* One line per breaker setting: "-f, --failure-threshold N  help (default 5)". */
 void cli_print_settings_help(FILE *out);
@@ -68,11 +113,11 @@ bool cli_disabled(void);
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 
 /* For trip and bypass: applies fn to each named breaker, one transaction each,
- * with env->now_ms set for it. An unknown name is made, with a warning that
- * ends in done ("tripped"), as often a typo as a plan. Exits 125 on a store
- * error. */
-void cli_update_by_hand(const char *db, int n, char *const *names, struct breaker_env *env,
-			store_fn fn, void *ctx, const char *done);
+ * with env->now_ms set for it. An unknown name is made, with a warning (unless
+ * quiet) that ends in done ("tripped"), as often a typo as a plan. Exits 125 on
+ * a store error. */
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
+			struct breaker_env *env, store_fn fn, void *ctx, const char *done);
 
 int64_t cli_now_ms(void);
 /* RFC 3339 UTC, "2026-11-22T15:04:05Z", or "-" for 0. */

@@ -1,6 +1,5 @@
 /* cbexec bypass: admit every call of breakers by hand, outcomes still counted, until reset. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,59 +22,37 @@ static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	t->write = true;
 }
 
-static int bypass_exec(int argc, char **argv)
+static int bypass_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "reason", required_argument, NULL, 'r' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct bypass_ctx ctx = { 0 };
-	const char *db = NULL;
-	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			cli_check_reason(&cmd_bypass_entry, optarg);
-			ctx.reason = optarg;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_bypass_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_bypass_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		cli_usage_error(&cmd_bypass_entry, "name the breakers to bypass");
-	cli_check_names(argc, argv);
-	cli_update_by_hand(db, argc, argv, &ctx.env, bypass_cb, &ctx, "bypassed");
+	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
+		cli_check_reason(&cmd_bypass_entry, ctx.reason);
+	cli_check_names(a->argc, a->argv);
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx.env,
+			   bypass_cb, &ctx, "bypassed");
 	return 0;
 }
 
+static const struct cmd_option bypass_options[] = {
+	{ 0, "reason", "TEXT", "shown in status and in history (200 bytes)" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist yet" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_bypass_entry = {
 	.name = "bypass",
-	.usage = "[--reason TEXT] [--db PATH] NAME...",
+	.usage = "[--reason TEXT] [--db PATH] [-q] NAME...",
 	.summary = "admit every call of the breakers until reset, outcomes still counted",
-	.help = "Options:\n"
-		"      --reason TEXT    shown in status and in history\n"
-		"                       (up to 200 bytes, no control characters)\n"
-		"      --db PATH        the state file\n"
-		"  -h, --help           this help\n"
-		"\n"
-		"Calls the breaker would reject are admitted and counted in the totals, but\n"
+	.options = bypass_options,
+	.min_operands = 1,
+	.max_operands = -1,
+	.missing = "name the breakers to bypass",
+	.help = "Calls the breaker would reject are admitted and counted in the totals, but\n"
 		"their outcomes do not move it; a closed breaker still opens on failures, so\n"
 		"status shows what it would do. An unknown NAME is created, bypassed, with a\n"
-		"warning. End bypass with cbexec reset. Prints nothing on success.\n",
+		"warning that names the nearest existing one. End bypass with cbexec reset. Prints "
+		"nothing on success.\n",
 	.exec = bypass_exec,
 };

@@ -19,9 +19,9 @@ static int store_failed(const struct options *o, const char *path, const char *p
 	return 0;
 }
 
-static int check_exec(int argc, char **argv)
+static int check_exec(const struct args *args)
 {
-	struct cli_breaker_args a;
+	struct cli_breaker_args a = args->breaker;
 	struct options o;
 	struct store *s = NULL;
 	struct breaker_state st;
@@ -29,11 +29,8 @@ static int check_exec(int argc, char **argv)
 	struct breaker_decision d;
 	struct breaker_env env;
 	char err[512], *path;
-	int first, rc;
+	int rc;
 
-	first = cli_parse_breaker_args(&cmd_check_entry, argc, argv, &a);
-	if (first < argc)
-		cli_usage_error(&cmd_check_entry, "unexpected argument: %s", argv[first]);
 	if (!a.name)
 		cli_usage_error(&cmd_check_entry, "no breaker name given (-n NAME)");
 	if (cli_disabled())
@@ -79,19 +76,22 @@ out:
 	return rc;
 }
 
+static const struct cmd_option check_options[] = {
+	{ 'n', "name", "NAME", "the breaker" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 0, "config", "PATH", "read this file instead of the default ones" },
+	{ 'q', "quiet", NULL, "do not say why a call would be rejected" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
 	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME",
 	.summary = "exit 0 if a call of NAME would be admitted now, 75 if not",
-	.help = "Options:\n"
-		"  -n, --name NAME     the breaker\n"
-		"      --db PATH       the state file\n"
-		"      --config PATH   read this file instead of the default ones\n"
-		"  -q, --quiet         do not say why a call would be rejected\n"
-		"  -h, --help          this help\n"
-		"Any option of run may be given too; recovery_timeout, half_open_max_calls\n"
-		"and max_concurrent decide the answer.\n"
-		"\n"
+	.options = check_options,
+	.settings = true,
+	.max_operands = 0,
+	.help = "recovery_timeout, half_open_max_calls and max_concurrent decide the answer.\n"
 		"Changes nothing: takes no half-open slot and counts no rejection, so callers\n"
 		"that use check and record may probe a half-open breaker together. An unknown\n"
 		"breaker would be admitted. Exits 75 when rejected whatever open_exit_code\n"

@@ -4,19 +4,17 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-static int config_exec(int argc, char **argv)
+static int config_exec(const struct args *args)
 {
-	struct cli_breaker_args a;
+	struct cli_breaker_args a = args->breaker;
 	struct options o;
 	char value[4096];
-	int first;
 
-	first = cli_parse_breaker_args(&cmd_config_entry, argc, argv, &a);
-	if (first < argc) {
-		if (a.name || first + 1 < argc)
+	if (args->argc > 0) {
+		if (a.name)
 			cli_usage_error(&cmd_config_entry, "name one breaker at most");
-		cli_check_names(1, &argv[first]);
-		a.name = argv[first];
+		cli_check_names(1, args->argv);
+		a.name = args->argv[0];
 	}
 	cli_load_options(&a, &o);
 	/* key = value, a tab, the origin: lines that cut -f2 and grep take apart. */
@@ -34,13 +32,19 @@ static int config_exec(int argc, char **argv)
 	return 0;
 }
 
+static const struct cmd_option config_options[] = {
+	{ 'n', "name", "NAME", "the breaker, as the NAME operand" },
+	{ 0, "config", "PATH", "read this file instead of the default ones" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
 	.usage = "[--config PATH] [BREAKER OPTIONS] [NAME]",
 	.summary = "show the settings in force for NAME (or the defaults) and their origins",
-	.help = "Options:\n"
-		"      --config PATH   read this file instead of the default ones\n"
-		"  -h, --help          this help\n"
-		"Any option of run may be given too, to see how it combines.\n",
+	.options = config_options,
+	.settings = true,
+	.max_operands = 1,
+	.help = "Breaker options given show how they combine with the configuration.\n",
 	.exec = config_exec,
 };

@@ -1,45 +1,22 @@
 /* cbexec delete: forget breakers, their leases and their history. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "exitcodes.h"
 
-static int delete_exec(int argc, char **argv)
+static int delete_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
+	bool quiet = cli_flag(a, "quiet");
+	char *const *argv = a->argv;
+	int argc = a->argc;
 	struct store *s;
 	char *path;
-	int c, rc = 0;
+	int rc = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_delete_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_delete_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		cli_usage_error(&cmd_delete_entry, "name the breakers to delete");
 	cli_check_names(argc, argv);
-	path = cli_db_path(db);
+	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store(path);
 
 	/* An unknown name is reported after the others are deleted, as reset does:
@@ -49,7 +26,8 @@ static int delete_exec(int argc, char **argv)
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
-			warnx("%s: no such breaker", argv[i]);
+			if (!quiet)
+				cli_warn_unknown(s, path, argv[i], 0, NULL, NULL);
 			rc = EXIT_CANCELED;
 			break;
 		default:
@@ -61,15 +39,21 @@ static int delete_exec(int argc, char **argv)
 	return rc;
 }
 
+static const struct cmd_option delete_options[] = {
+	{ 0, "db", "PATH", "the state file" },
+	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_delete_entry = {
 	.name = "delete",
-	.usage = "[--db PATH] NAME...",
+	.usage = "[--db PATH] [-q] NAME...",
 	.summary = "forget breakers, their leases and their history",
-	.help = "Options:\n"
-		"      --db PATH    the state file\n"
-		"  -h, --help       this help\n"
-		"\n"
-		"A call that is running keeps going; its outcome, if it ends after the\n"
+	.options = delete_options,
+	.min_operands = 1,
+	.max_operands = -1,
+	.missing = "name the breakers to delete",
+	.help = "A call that is running keeps going; its outcome, if it ends after the\n"
 		"delete, makes the breaker anew. An unknown NAME is reported after the\n"
 		"others are deleted, and the exit status is then 125.\n",
 	.exec = delete_exec,

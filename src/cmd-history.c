@@ -1,6 +1,5 @@
 /* cbexec history: a breaker's changes of state, oldest first, for people or as JSON. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,55 +24,25 @@ static int print_event(const struct store_event *ev, void *ctx)
 	return 0;
 }
 
-static int history_exec(int argc, char **argv)
+static int history_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
 	enum parse_err why;
-	bool json = false;
+	const char *v;
+	bool json = cli_flag(a, "json");
 	int64_t limit = HISTORY_LIMIT_DEFAULT;
 	struct breaker_state st;
 	struct breaker_settings saved;
+	char *const *argv = a->argv;
 	struct store *s;
 	char *path;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'l':
-			if (parse_number(optarg, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
-				cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)",
-						optarg, parse_strerror(why), HISTORY_LIMIT_MAX);
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_history_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_history_entry,
-					"unknown option or missing argument: %s", argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
-		cli_usage_error(&cmd_history_entry,
-				argc ? "name one breaker" : "no breaker name given");
+	if ((v = cli_arg(a, "limit")) != NULL &&
+	    parse_number(v, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
+		cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)", v,
+				parse_strerror(why), HISTORY_LIMIT_MAX);
 	cli_check_names(1, argv);
-	path = cli_db_path(db);
+	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store(path);
 
 	/* An unknown name is far more often a typo than a breaker with no history:
@@ -104,17 +73,22 @@ out:
 	return rc == STORE_OK ? 0 : EXIT_CANCELED;
 }
 
+static const struct cmd_option history_options[] = {
+	{ 0, "json", NULL, "a JSON array of {time, from, to, reason}" },
+	{ 0, "limit", "N", "the last N changes (1-1000000, default 1000)" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_history_entry = {
 	.name = "history",
 	.usage = "[--json] [--limit N] [--db PATH] NAME",
 	.summary = "show the last changes of state of breaker NAME, oldest first",
-	.help = "Options:\n"
-		"      --json       a JSON array of {time, from, to, reason}\n"
-		"      --limit N    the last N changes (1-1000000, default 1000)\n"
-		"      --db PATH    the state file\n"
-		"  -h, --help       this help\n"
-		"\n"
-		"One line per change: UTC time, old state -> new state, reason, separated by\n"
+	.options = history_options,
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "no breaker name given",
+	.help = "One line per change: UTC time, old state -> new state, reason, separated by\n"
 		"two spaces. The state file keeps the last history_limit changes of each\n"
 		"breaker. An unknown NAME is an error (exit 125).\n",
 	.exec = history_exec,

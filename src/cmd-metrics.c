@@ -1,8 +1,8 @@
 /* cbexec metrics: every breaker's state and totals in the Prometheus text exposition format. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "exitcodes.h"
@@ -21,7 +21,23 @@ struct row {
 struct rows {
 	struct row *v;
 	size_t n, cap;
+	const struct cli_names *only; /* the names asked for, or NULL for all */
+	bool *seen;		      /* by index into only */
 };
+
+/* A breaker asked for: by name, or by a pattern that cli_expand_names turned
+ * into the names it matched. */
+static bool wanted(struct rows *r, const char *name)
+{
+	bool found = false;
+
+	if (!r->only)
+		return true;
+	for (size_t i = 0; i < r->only->n; i++)
+		if (strcmp(r->only->v[i], name) == 0)
+			found = r->seen[i] = true;
+	return found;
+}
 
 static int collect(const char *name, const struct breaker_state *st,
 		   const struct breaker_settings *saved, void *ctx)
@@ -29,6 +45,8 @@ static int collect(const char *name, const struct breaker_state *st,
 	struct rows *r = ctx;
 
 	(void)saved;
+	if (!wanted(r, name))
+		return 0;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
 		struct row *v = realloc(r->v, r->cap * sizeof(*v));
@@ -184,42 +202,33 @@ static void print_metrics(const struct rows *r, FILE *out)
 	}
 }
 
-static int metrics_exec(int argc, char **argv)
+static int metrics_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rows rows = { 0 };
-	const char *db = NULL;
+	struct cli_names names = { 0 };
 	struct store *s;
 	char *path;
-	int c;
+	int rc = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_metrics_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_metrics_entry,
-					"unknown option or missing argument: %s", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		cli_usage_error(&cmd_metrics_entry, "unexpected argument: %s", argv[optind]);
-	path = cli_db_path(db);
+	cli_check_names_or_patterns(a->argc, a->argv);
+	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store(path);
+	if (a->argc > 0) {
+		cli_expand_names(s, path, a->argc, a->argv, &names);
+		rows.only = &names;
+		rows.seen = xcalloc(names.n, sizeof(*rows.seen));
+	}
 	/* Read everything before printing anything: a store error must not leave a
 	 * half-written exposition for a textfile collector to pick up. */
 	if (store_each(s, collect, &rows) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+	/* As status does: the others are printed, the unknown named, the exit 125. */
+	for (size_t i = 0; rows.only && i < names.n; i++) {
+		if (!rows.seen[i]) {
+			warnx("%s: no such breaker", names.v[i]);
+			rc = EXIT_CANCELED;
+		}
+	}
 	store_close(s);
 
 	print_metrics(&rows, stdout);
@@ -228,17 +237,25 @@ static int metrics_exec(int argc, char **argv)
 	for (size_t i = 0; i < rows.n; i++)
 		free(rows.v[i].name);
 	free(rows.v);
+	free(rows.seen);
+	cli_names_free(&names);
 	free(path);
-	return 0;
+	return rc;
 }
+
+static const struct cmd_option metrics_options[] = {
+	{ 0, "db", "PATH", "the state file" },
+	{ 0 },
+};
 
 const struct cmd_entry cmd_metrics_entry = {
 	.name = "metrics",
-	.usage = "[--db PATH]",
+	.usage = "[--db PATH] [NAME|PATTERN...]",
 	.summary = "print every breaker's state and totals for Prometheus",
-	.help = "Options:\n"
-		"      --db PATH    the state file\n"
-		"  -h, --help       this help\n"
+	.options = metrics_options,
+	.max_operands = -1,
+	.help = "Every breaker, or those named; a quoted PATTERN ('api-*') matches names as\n"
+		"the shell would (fnmatch(3)).\n"
 		"\n"
 		"Prometheus text exposition format, for the node exporter's textfile\n"
 		"collector; every sample is labelled name=\"NAME\". Families:\n"

@@ -76,27 +76,21 @@ static void txn_init(struct store_txn *t, const char *name, const struct options
 	t->history_limit = o->history_limit;
 }
 
-static int record_exec(int argc, char **argv)
+static int record_exec(const struct args *args)
 {
-	struct cli_breaker_args a;
+	struct cli_breaker_args a = args->breaker;
 	struct options o;
 	struct record_ctx ctx;
 	struct store_txn t;
 	struct store *s;
 	char *path;
-	int first;
 
 	/* A dead reader of our stderr must cost a message, not the hooks. */
 	runner_ignore_sigpipe();
-	first = cli_parse_breaker_args(&cmd_record_entry, argc, argv, &a);
 	memset(&ctx, 0, sizeof(ctx));
-	if (first >= argc)
-		cli_usage_error(&cmd_record_entry, "no outcome given (success or failure)");
-	if (first + 1 < argc)
-		cli_usage_error(&cmd_record_entry, "unexpected argument: %s", argv[first + 1]);
-	if (parse_outcome(argv[first], &ctx.call.outcome) < 0)
+	if (parse_outcome(args->argv[0], &ctx.call.outcome) < 0)
 		cli_usage_error(&cmd_record_entry,
-				"outcome \"%s\" is not success, failure or ignored", argv[first]);
+				"outcome \"%s\" is not success, failure or ignored", args->argv[0]);
 	if (!a.name)
 		cli_usage_error(&cmd_record_entry, "no breaker name given (-n NAME)");
 	if (cli_disabled())
@@ -137,17 +131,24 @@ static int record_exec(int argc, char **argv)
 	return 0;
 }
 
+static const struct cmd_option record_options[] = {
+	{ 'n', "name", "NAME", "the breaker (created if unknown)" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 0, "config", "PATH", "read this file instead of the default ones" },
+	{ 'q', "quiet", NULL, "no transition lines on stderr" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
 	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure",
 	.summary = "record an outcome of NAME as if a call admitted just now had ended with it",
-	.help = "Options:\n"
-		"  -n, --name NAME     the breaker (created if unknown)\n"
-		"      --db PATH       the state file\n"
-		"      --config PATH   read this file instead of the default ones\n"
-		"  -q, --quiet         no transition lines on stderr\n"
-		"  -h, --help          this help\n"
-		"Any option of run may be given too; give the ones run uses for NAME.\n"
+	.options = record_options,
+	.settings = true,
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "no outcome given (success, failure or ignored)",
+	.help = "Give the breaker options that run uses for NAME.\n"
 		"\n"
 		"The outcome is success, failure or ignored. It moves the breaker as a\n"
 		"call's would, with transition lines and hooks: after the open period the\n"

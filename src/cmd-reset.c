@@ -1,6 +1,5 @@
 /* cbexec reset: close breakers by hand, clearing their counters but not their totals. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,78 +21,26 @@ static void reset_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	t->write = true;
 }
 
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
-static int add_name(const char *name, const struct breaker_state *st,
-		    const struct breaker_settings *saved, void *vctx)
+static int reset_exec(const struct args *a)
 {
-	struct names *ns = vctx;
-
-	(void)st;
-	(void)saved;
-	if (ns->n == ns->cap) {
-		ns->cap = ns->cap ? ns->cap * 2 : 16;
-		char **v = realloc(ns->v, ns->cap * sizeof(*v));
-
-		if (!v)
-			err(EXIT_CANCELED, "out of memory");
-		ns->v = v;
-	}
-	ns->v[ns->n++] = xstrdup(name);
-	return 0;
-}
-
-static int reset_exec(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct names all = { 0 };
+	struct cli_names all = { 0 };
 	struct reset_ctx ctx;
-	const char *db = NULL;
-	bool every = false;
+	bool every = cli_flag(a, "all"), quiet = cli_flag(a, "quiet");
 	struct store *s;
 	char *path;
-	int c, rc = 0;
+	int rc = 0;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			every = true;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_reset_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_reset_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (every == (argc > 0))
+	if (every == (a->argc > 0))
 		cli_usage_error(&cmd_reset_entry, every ? "--all takes no names"
 							: "name the breakers to reset, or --all");
-	cli_check_names(argc, argv);
-	path = cli_db_path(db);
+	cli_check_names_or_patterns(a->argc, a->argv);
+	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store(path);
-	if (every) {
-		if (store_each(s, add_name, &all) != STORE_OK)
-			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
-	} else {
-		for (int i = 0; i < argc; i++)
-			add_name(argv[i], NULL, NULL, &all);
-	}
+	/* --all is the pattern '*'. */
+	if (every)
+		cli_expand_names(s, path, 1, (char *const[]){ "*" }, &all);
+	else
+		cli_expand_names(s, path, a->argc, a->argv, &all);
 
 	/* The machine's reset needs no settings of the breaker: the open period it
 	 * sets back is set again from the caller's settings when it next opens. */
@@ -109,27 +56,38 @@ static int reset_exec(int argc, char **argv)
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
-			warnx("%s: no such breaker", all.v[i]);
+			/* --all on an empty file keeps its "*": nothing to reset */
+			if (every)
+				break;
+			if (!quiet)
+				cli_warn_unknown(s, path, all.v[i], 0, NULL, NULL);
 			rc = EXIT_CANCELED;
 			break;
 		default:
 			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		}
-		free(all.v[i]);
 	}
-	free(all.v);
+	cli_names_free(&all);
 	store_close(s);
 	free(path);
 	return rc;
 }
 
+static const struct cmd_option reset_options[] = {
+	{ 0, "all", NULL, "every breaker in the state file" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_reset_entry = {
 	.name = "reset",
-	.usage = "[--db PATH] (--all | NAME...)",
+	.usage = "[--db PATH] [-q] (--all | NAME|PATTERN...)",
 	.summary = "close breakers by hand (counters cleared, totals kept)",
-	.help = "Options:\n"
-		"      --all        every breaker in the state file\n"
-		"      --db PATH    the state file\n"
-		"  -h, --help       this help\n",
+	.options = reset_options,
+	.max_operands = -1,
+	.help = "A quoted PATTERN ('api-*') resets the breakers whose names it matches, as\n"
+		"the shell would (fnmatch(3)). An unknown NAME, or a PATTERN that matches\n"
+		"none, is reported after the others are reset; the exit status is then 125.\n",
 	.exec = reset_exec,
 };

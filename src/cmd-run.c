@@ -166,24 +166,21 @@ static enum breaker_outcome classify(const struct options *o, const struct runne
 	return OUTCOME_FAILURE;
 }
 
-static int run_exec(int argc, char **argv)
+static int run_exec(const struct args *args)
 {
-	struct cli_breaker_args a;
+	struct cli_breaker_args a = args->breaker;
 	struct options o;
 	struct store *store = NULL;
 	struct store_txn t;
 	struct run_ctx ctx;
 	struct runner_result r;
 	char *path = NULL, **cmd;
-	int first, rc;
+	int rc;
 	int64_t wait_until, pause = 10, lease;
 
 	/* First: a dead reader of our stderr must cost a message, not the call. */
 	runner_ignore_sigpipe();
-	first = cli_parse_breaker_args(&cmd_run_entry, argc, argv, &a);
-	cmd = argv + first;
-	if (first >= argc)
-		cli_usage_error(&cmd_run_entry, "no command given");
+	cmd = args->argv;
 	if (cli_disabled())
 		return runner_exec(cmd); /* the kill switch: no config, no state */
 	if (!a.name)
@@ -235,7 +232,10 @@ static int run_exec(int argc, char **argv)
 		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
 
 	if (!ctx.decision.admitted) {
-		cli_explain_rejection(a.name, &o, &ctx.after, ctx.decision.reject, ctx.env.now_ms);
+		/* -q: the exit status says it, as flock -n's does */
+		if (!a.quiet)
+			cli_explain_rejection(a.name, &o, &ctx.after, ctx.decision.reject,
+					      ctx.env.now_ms);
 		store_close(store);
 		store = NULL;
 		if (o.fallback)
@@ -293,9 +293,25 @@ out:
 	return rc;
 }
 
+static const struct cmd_option run_options[] = {
+	{ 'n', "name", "NAME", "the breaker (A-Z a-z 0-9 . _ : -, 1-128)" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 0, "config", "PATH", "the configuration file" },
+	{ 'q', "quiet", NULL, "no transition or rejection lines on stderr" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "[OPTIONS] -n NAME [--] COMMAND [ARG...]",
 	.summary = "run COMMAND under the breaker NAME (the default command)",
+	.options = run_options,
+	.settings = true,
+	.command = true,
+	.min_operands = 1,
+	.max_operands = -1,
+	.missing = "no command given",
+	.help = "Options end at the first argument that is not one, or at --: the rest is\n"
+		"COMMAND and its arguments, run without a shell.\n",
 	.exec = run_exec,
 };

@@ -1,6 +1,5 @@
 /* cbexec status: every breaker's state and counts, for people, scripts and health checks. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,47 +98,23 @@ static int show(const char *name, const struct breaker_state *st,
 	return 0;
 }
 
-static int status_exec(int argc, char **argv)
+static int status_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "names", no_argument, NULL, 'N' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false, names_only = false, unknown = false;
-	const char *db = NULL, *nocolour;
+	bool json = cli_flag(a, "json"), names_only = cli_flag(a, "names"), unknown = false;
+	const char *nocolour;
 	struct view v = { .now = cli_now_ms() };
+	struct cli_names names;
 	struct store *s;
-	char *path;
-	int c, rc;
+	char *path, **argv;
+	int argc, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'N':
-			names_only = true;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_status_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_status_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	cli_check_names(argc, argv);
-	path = cli_db_path(db);
+	cli_check_names_or_patterns(a->argc, a->argv);
+	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store(path);
+	/* Patterns become the names they match; one that matches none is unknown. */
+	cli_expand_names(s, path, a->argc, a->argv, &names);
+	argc = (int)names.n;
+	argv = names.v;
 
 	/* --json prints what SQLite builds, after this pass has found the health. */
 	v.print = names_only ? VIEW_NAMES : json ? VIEW_NONE : VIEW_TABLE;
@@ -168,21 +143,28 @@ static int status_exec(int argc, char **argv)
 	    store_status_json(s, (const char *const *)argv, argc, stdout) == STORE_ERR)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	store_close(s);
+	cli_names_free(&names);
 	free(path);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EXIT_CANCELED, "standard output");
 	return unknown ? STATUS_UNKNOWN : v.health;
 }
 
+static const struct cmd_option status_options[] = {
+	{ 0, "json", NULL, "a JSON array, one object per breaker" },
+	{ 0, "names", NULL, "breaker names only, one per line" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--json] [--names] [--db PATH] [NAME...]",
+	.usage = "[--json] [--names] [--db PATH] [NAME|PATTERN...]",
 	.summary =
 		"show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown name",
-	.help = "Options:\n"
-		"      --json       a JSON array, one object per breaker\n"
-		"      --names      breaker names only, one per line\n"
-		"      --db PATH    the state file\n"
-		"  -h, --help       this help\n",
+	.options = status_options,
+	.max_operands = -1,
+	.help = "Every breaker, or those named; a quoted PATTERN ('api-*') matches names as\n"
+		"the shell would (fnmatch(3)), and one that matches none is unknown.\n",
 	.exec = status_exec,
 };

@@ -1,6 +1,5 @@
 /* cbexec trip: open breakers by hand, until reset or for a while. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,67 +25,43 @@ static void trip_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	t->write = true;
 }
 
-static int trip_exec(int argc, char **argv)
+static int trip_exec(const struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "for", required_argument, NULL, 'f' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct trip_ctx ctx = { 0 };
-	const char *db = NULL;
 	enum parse_err why;
-	int c;
+	const char *v;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (parse_duration(optarg, FOR_MIN_MS, FOR_MAX_MS, &ctx.for_ms, &why) < 0)
-				cli_usage_error(&cmd_trip_entry, "--for \"%s\" %s (1ms-365d)",
-						optarg, parse_strerror(why));
-			break;
-		case 'r':
-			cli_check_reason(&cmd_trip_entry, optarg);
-			ctx.reason = optarg;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			cli_help(&cmd_trip_entry, NULL);
-			return 0;
-		default:
-			cli_usage_error(&cmd_trip_entry, "unknown option or missing argument: %s",
-					argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		cli_usage_error(&cmd_trip_entry, "name the breakers to trip");
-	cli_check_names(argc, argv);
-	cli_update_by_hand(db, argc, argv, &ctx.env, trip_cb, &ctx, "tripped");
+	if ((v = cli_arg(a, "for")) != NULL &&
+	    parse_duration(v, FOR_MIN_MS, FOR_MAX_MS, &ctx.for_ms, &why) < 0)
+		cli_usage_error(&cmd_trip_entry, "--for \"%s\" %s (1ms-365d)", v,
+				parse_strerror(why));
+	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
+		cli_check_reason(&cmd_trip_entry, ctx.reason);
+	cli_check_names(a->argc, a->argv);
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx.env,
+			   trip_cb, &ctx, "tripped");
 	return 0;
 }
 
+static const struct cmd_option trip_options[] = {
+	{ 0, "for", "DUR", "open for DUR (1ms-365d), then probe; without it, until reset" },
+	{ 0, "reason", "TEXT", "shown to rejected calls, in status and history (200 bytes)" },
+	{ 0, "db", "PATH", "the state file" },
+	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist yet" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_trip_entry = {
 	.name = "trip",
-	.usage = "[--for DUR] [--reason TEXT] [--db PATH] NAME...",
+	.usage = "[--for DUR] [--reason TEXT] [--db PATH] [-q] NAME...",
 	.summary = "open breakers by hand, until reset or for DUR",
-	.help = "Options:\n"
-		"      --for DUR        open for DUR (1ms-365d), then probe as usual;\n"
-		"                       without it no call is admitted until cbexec reset\n"
-		"      --reason TEXT    shown to rejected calls, in status and in history\n"
-		"                       (up to 200 bytes, no control characters)\n"
-		"      --db PATH        the state file\n"
-		"  -h, --help           this help\n"
-		"\n"
-		"An unknown NAME is created, tripped, with a warning. The change is kept in\n"
-		"the history; hooks run only for changes made by calls (run, record).\n"
+	.options = trip_options,
+	.min_operands = 1,
+	.max_operands = -1,
+	.missing = "name the breakers to trip",
+	.help = "An unknown NAME is created, tripped, with a warning that names the nearest\n"
+		"existing one. The change is kept in the history; hooks run only for\n"
+		"changes made by calls (run, record).\n"
 		"Prints nothing on success.\n",
 	.exec = trip_exec,
 };

@@ -1,13 +1,32 @@
-/* The subcommand table: one file per subcommand, each exporting one entry. */
+/* The subcommand table: one file per subcommand, each exporting one entry that
+ * declares its options and operands; one parser in cli.c reads them for all. */
 #ifndef CBEXEC_CMD_H
 #define CBEXEC_CMD_H
 
+#include <stdbool.h>
+
+struct args;
+
+/* One option of a subcommand, as the parser and --help see it. */
+struct cmd_option {
+	int shortopt;	  /* 'q', or 0 for a long option only */
+	const char *name; /* the long option without "--": "json" */
+	const char *arg;  /* its argument as --help shows it ("N"), NULL for a flag */
+	const char *help; /* one line for --help */
+};
+
 struct cmd_entry {
 	const char *name;
-	const char *usage;		    /* arguments after the name, for usage lines */
-	const char *summary;		    /* one line for --help */
-	const char *help;		    /* option lines for --help, or NULL */
-	int (*exec)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *usage;   /* arguments after the name, for usage lines */
+	const char *summary; /* one line for --help */
+	/* Ends with an entry whose name is NULL; -h/--help is implied. */
+	const struct cmd_option *options;
+	bool settings; /* the breaker settings (options.c settings[]) are options too */
+	bool command;  /* the first operand starts a command: cbexec's options end there */
+	int min_operands, max_operands; /* max -1: no limit */
+	const char *missing;		/* the usage error when operands are too few */
+	const char *help;		/* what --help says after the options, or NULL */
+	int (*exec)(const struct args *a);
 };
 
 extern const struct cmd_entry cmd_run_entry, cmd_status_entry, cmd_reset_entry, cmd_history_entry,

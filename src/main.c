@@ -1,4 +1,5 @@
 /* cbexec: run a command under a named circuit breaker kept in SQLite. */
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "cmd.h"
 #include "exitcodes.h"
 #include "store.h"
+#include "suggest.h"
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,	    &cmd_status_entry, &cmd_reset_entry,  &cmd_history_entry,
@@ -28,14 +30,38 @@ static void help(void)
 	       "SQLite file by every process that names it.\n\nCommands:\n");
 	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
 		printf("  %-8s %s\n", (*e)->name, (*e)->summary);
-	printf("\nOptions of run (also config keys, with _ for -):\n"
-	       "  -n, --name NAME                  the breaker (A-Z a-z 0-9 . _ : -, 1-128)\n"
-	       "      --db PATH                    the state file\n"
-	       "      --config PATH                the configuration file\n"
-	       "  -q, --quiet                      no transition lines on stderr\n");
-	cli_print_settings_help(stdout);
+	printf("\nOptions of run (the breaker options are also config keys, with _ for -):\n");
+	cli_print_options(&cmd_run_entry, stdout);
 	printf("\nExit status: the command's own; 75 rejected; 124 timed out; 125 cbexec error;\n"
 	       "126 cannot execute; 127 not found; 128+N killed by signal N. See cbexec(1).\n");
+}
+
+static int dispatch(const struct cmd_entry *e, int argc, char **argv)
+{
+	struct args a;
+	int rc;
+
+	cli_parse(e, argc, argv, &a);
+	rc = e->exec(&a);
+	cli_args_free(&a);
+	return rc;
+}
+
+static _Noreturn void unknown_command(const char *word)
+{
+	const char *best = NULL;
+	struct suggest sg;
+	char q[256];
+
+	/* Two edits at most: "stauts", "delte", "histroy". */
+	suggest_init(&sg, word, 2);
+	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
+		if (suggest_consider(&sg, (*e)->name))
+			best = (*e)->name;
+	options_quote(word, q, sizeof(q));
+	if (best)
+		errx(EXIT_CANCELED, "unknown command %s; did you mean \"%s\"?", q, best);
+	errx(EXIT_CANCELED, "unknown command %s (to run a program: cbexec -n NAME -- PROGRAM)", q);
 }
 
 int main(int argc, char **argv)
@@ -52,10 +78,17 @@ int main(int argc, char **argv)
 		printf("cbexec %s (SQLite %s)\n", CBEXEC_VERSION, store_sqlite_version());
 		return 0;
 	}
-	/* A subcommand is recognised only as the first argument, so that
-	 * "cbexec -n x -- status" runs a program called status. */
+	/*
+	 * A subcommand is recognised only as the first argument, so that
+	 * "cbexec -n x -- status" and "cbexec -n x status" run a program called
+	 * status. A first argument that is neither a subcommand nor an option
+	 * cannot start a run either, since the run form needs -n before its
+	 * COMMAND: it is a mistyped subcommand, named as such.
+	 */
 	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
 		if (strcmp(argv[1], (*e)->name) == 0)
-			return (*e)->exec(argc - 1, argv + 1);
-	return cmd_run_entry.exec(argc, argv);
+			return dispatch(*e, argc - 1, argv + 1);
+	if (argv[1][0] != '-')
+		unknown_command(argv[1]);
+	return dispatch(&cmd_run_entry, argc, argv);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "options.h"
+#include "suggest.h"
 #include "window.h"
 
 /*
@@ -540,82 +541,17 @@ const struct setting *setting_find(const char *key)
 	return NULL;
 }
 
-#define CLOSEST_MAX_LEN 64
-
-/* Lower case, '-' as '_': so "Failure-Treshold" is compared as "failure_treshold". */
-static char fold(char c)
-{
-	if (c == '-')
-		return '_';
-	if (c >= 'A' && c <= 'Z')
-		return (char)(c - 'A' + 'a');
-	return c;
-}
-
-/*
- * Optimal string alignment distance (Levenshtein plus adjacent transpositions,
- * each edit costing 1) between a and b, both shorter than CLOSEST_MAX_LEN.
- */
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t rows[3][CLOSEST_MAX_LEN + 1];
-	size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t d = prev[j] + 1;
-
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			if (prev[j - 1] + cost < d)
-				d = prev[j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    prev2[j - 2] + 1 < d)
-				d = prev2[j - 2] + 1;
-			cur[j] = d;
-		}
-		size_t *t = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = t;
-	}
-	return prev[lb];
-}
-
 const struct setting *setting_closest(const char *key)
 {
-	char k[CLOSEST_MAX_LEN];
-	size_t lk, best_d = SIZE_MAX;
 	const struct setting *best = NULL;
+	struct suggest sg;
 
 	if (key == NULL)
 		return NULL;
-	lk = strnlen(key, CLOSEST_MAX_LEN);
-	if (lk == 0 || lk >= CLOSEST_MAX_LEN)
-		return NULL; /* no key is that long, so none can be close */
-	for (size_t i = 0; i < lk; i++)
-		k[i] = fold(key[i]);
-	/*
-	 * Up to 3 edits, but fewer for short words: otherwise "on" would suggest
-	 * "on_open" and "max" nearly anything. Ties go to the earlier setting.
-	 */
-	size_t limit = lk / 2 < 3 ? lk / 2 : 3;
-	for (size_t i = 0; i < SETTINGS_LEN; i++) {
-		size_t lb = strlen(settings[i].key);
-		size_t d;
-
-		if ((lb > lk ? lb - lk : lk - lb) > limit)
-			continue;
-		d = distance(k, lk, settings[i].key, lb);
-		if (d <= limit && d < best_d) {
-			best_d = d;
+	suggest_init(&sg, key, 3);
+	for (size_t i = 0; i < SETTINGS_LEN; i++)
+		if (suggest_consider(&sg, settings[i].key))
 			best = &settings[i];
-		}
-	}
 	return best;
 }
 

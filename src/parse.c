@@ -42,6 +42,8 @@ const char *parse_strerror(enum parse_err e)
 		return "is not a boolean (true/false, yes/no, on/off, 1/0)";
 	case PARSE_TOO_SMALL:
 		return "is too small";
+	case PARSE_TOO_FINE:
+		return "is finer than a millisecond";
 	case PARSE_TOO_LARGE:
 		return "is too large";
 	case PARSE_NAME_EMPTY:
@@ -157,26 +159,54 @@ int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_m
 	int64_t total = 0;
 	uint64_t n;
 	int r, u, next_unit = 0;
-	bool overflow = false;
+	bool overflow = false, fine = false;
 
-	r = digits(&p, &n);
-	if (r < 0) {
-		*err = PARSE_NOT_DURATION;
-		return -1;
-	}
-	if (*p == '\0') {
-		/* Bare seconds. */
-		if (r > 0 || __builtin_mul_overflow(n, 1000, &total))
-			overflow = true;
-	} else {
-		/*
-		 * NUMBER UNIT pairs with units strictly decreasing (so each unit at most
-		 * once). The whole string is checked for syntax before overflow is
-		 * reported, so "99999999999999999999x" is "not a duration", not "too large".
-		 */
-		for (;;) {
-			int64_t part;
+	/*
+	 * NUMBER UNIT pairs with units strictly decreasing (so each unit at most
+	 * once), or one bare NUMBER of seconds. The last number may have a decimal
+	 * fraction, as timeout(1) allows: 1.5s, 0.25, 1h1.5m. The value must be a
+	 * whole number of milliseconds, computed exactly in integers: 1.0005s is
+	 * refused rather than rounded. The whole string is checked for syntax before
+	 * precision and overflow are reported, so "99999999999999999999x" is "not a
+	 * duration", not "too large".
+	 */
+	for (;;) {
+		uint64_t frac = 0, scale = 1;
+		int64_t unit_ms, part;
+		bool fraction = false;
 
+		r = digits(&p, &n);
+		if (r < 0) {
+			/* No number, or a unit not followed by one. */
+			*err = PARSE_NOT_DURATION;
+			return -1;
+		}
+		if (*p == '.') {
+			const char *f = ++p, *last;
+
+			while (is_digit(*p))
+				p++;
+			if (p == f) {
+				*err = PARSE_NOT_DURATION;
+				return -1;
+			}
+			/* Trailing zeros say nothing; past 10 significant digits no
+			 * unit (1d is 2^10 3^3 5^5 ms) can give whole milliseconds. */
+			for (last = p; last > f && last[-1] == '0'; last--)
+				;
+			if (last - f > 10) {
+				fine = true;
+			} else {
+				for (const char *q = f; q < last; q++) {
+					frac = frac * 10 + (uint64_t)(*q - '0');
+					scale *= 10;
+				}
+			}
+			fraction = true;
+		}
+		if (*p == '\0' && next_unit == 0) {
+			unit_ms = 1000; /* bare seconds */
+		} else {
 			u = unit_at(p);
 			if (u < next_unit) {
 				/* No unit, or one out of order or repeated. */
@@ -185,18 +215,28 @@ int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_m
 			}
 			p += strlen(units[u].name);
 			next_unit = u + 1;
-			if (r > 0 || __builtin_mul_overflow(n, units[u].ms, &part) ||
-			    __builtin_add_overflow(total, part, &total))
-				overflow = true;
-			if (*p == '\0')
-				break;
-			r = digits(&p, &n);
-			if (r < 0 || *p == '\0') {
-				/* A unit not followed by a number, or a number with no unit. */
-				*err = PARSE_NOT_DURATION;
-				return -1;
-			}
+			unit_ms = units[u].ms;
 		}
+		if (fraction && *p != '\0') {
+			/* 1.5h30m: a fraction belongs to the last, smallest part. */
+			*err = PARSE_NOT_DURATION;
+			return -1;
+		}
+		if (r > 0 || __builtin_mul_overflow(n, unit_ms, &part) ||
+		    __builtin_add_overflow(total, part, &total))
+			overflow = true;
+		/* frac < 10^10 and unit_ms <= 86400000: the product fits. */
+		if (frac * (uint64_t)unit_ms % scale != 0)
+			fine = true;
+		else if (__builtin_add_overflow(total, (int64_t)(frac * (uint64_t)unit_ms / scale),
+						&total))
+			overflow = true;
+		if (*p == '\0')
+			break;
+	}
+	if (fine) {
+		*err = PARSE_TOO_FINE;
+		return -1;
 	}
 	if (overflow || total > max_ms) {
 		*err = PARSE_TOO_LARGE;

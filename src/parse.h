@@ -25,6 +25,7 @@ enum parse_err {
 	PARSE_TRAILING_COMMA,	  /* "ends with a comma" */
 	PARSE_NOT_BOOL,		  /* "is not a boolean (true/false, ...)" */
 	PARSE_TOO_SMALL,	  /* "is too small" */
+	PARSE_TOO_FINE,		  /* "is finer than a millisecond" */
 	PARSE_TOO_LARGE,	  /* "is too large" */
 	PARSE_NAME_EMPTY,	  /* "is empty" */
 	PARSE_NAME_TOO_LONG,	  /* "is longer than 128 characters" */
@@ -36,7 +37,9 @@ const char *parse_strerror(enum parse_err e);
 
 /* Each returns 0, or -1 with *err set to why; the output is then left untouched. */
 int parse_number(const char *s, int64_t min, int64_t max, int64_t *out, enum parse_err *err);
-/* 250ms, 30s, 5m, 2h, 1h30m, 1d, or bare seconds; result in ms within [min, max]. */
+/* 250ms, 30s, 5m, 2h, 1h30m, 1d, or bare seconds, the last number with a decimal
+ * fraction if wanted (1.5s, 0.25, 1h1.5m) that comes to whole ms; result in ms within
+ * [min, max]. */
 int parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out_ms,
 		   enum parse_err *err);
 /* A decimal such as 2 or 1.5 within [min, max]. */

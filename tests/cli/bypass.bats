@@ -62,7 +62,7 @@ setup() {
 	cb -n a -- true
 	run sub bypass a b
 	[ "$status" -eq 0 ]
-	[ "$output" = "cbexec: b: new breaker (no call has used this name yet), bypassed" ]
+	[ "$output" = 'cbexec: warning: no breaker "b" (made it, bypassed)' ]
 	[ "$(field a mode)" = bypass ]
 	[ "$(field b mode)" = bypass ]
 }
@@ -86,5 +86,5 @@ setup() {
 @test "bypass --help" {
 	run "$CBEXEC" bypass --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: cbexec bypass [--reason TEXT] [--db PATH] NAME..." ]]
+	[[ "${lines[0]}" == "usage: cbexec bypass [--reason TEXT] [--db PATH] [-q] NAME..." ]]
 }

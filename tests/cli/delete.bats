@@ -51,7 +51,7 @@ setup() {
 	cb -n b -- true
 	run sub delete a nosuch b
 	[ "$status" -eq 125 ]
-	[ "$output" = "cbexec: nosuch: no such breaker" ]
+	[ "$output" = 'cbexec: warning: no breaker "nosuch"' ]
 	run sub status --names
 	[ -z "$output" ]
 }
@@ -70,5 +70,5 @@ setup() {
 @test "delete --help" {
 	run "$CBEXEC" delete --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: cbexec delete [--db PATH] NAME..." ]]
+	[[ "${lines[0]}" == "usage: cbexec delete [--db PATH] [-q] NAME..." ]]
 }

@@ -133,7 +133,7 @@ assert len(seen) == 12, seen
 @test "metrics: bad input exits 125 with a message, and a bad file prints nothing" {
 	run sub metrics extra
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"unexpected argument: extra"* ]]
+	[[ "$output" == *"extra: no such breaker"* ]]
 	run sub metrics --bogus
 	[ "$status" -eq 125 ]
 	[[ "$output" == cbexec:* ]]
@@ -149,5 +149,5 @@ assert len(seen) == 12, seen
 @test "metrics --help" {
 	run "$CBEXEC" metrics -h
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: cbexec metrics [--db PATH]" ]]
+	[[ "${lines[0]}" == "usage: cbexec metrics [--db PATH] [NAME|PATTERN...]" ]]
 }

@@ -77,11 +77,14 @@ setup() { cbexec_setup; }
 	[ "$status" -eq 3 ]
 }
 
-@test "-q silences transition lines but not the rejection" {
+@test "-q silences transition lines and the rejection" {
 	run cb -q -n a -f 1 -- false
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	run cb -q -n a -f 1 -- true
+	[ "$status" -eq 75 ]
+	[ -z "$output" ]
+	run cb -n a -f 1 -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"circuit open"* ]]
 }
@@ -239,7 +242,7 @@ setup() { cbexec_setup; }
 		[ "$status" -eq 125 ]
 		[[ "$output" == cbexec:* ]]
 	done
-	for opt in '-f abc' '-f -3' '-f 99999999999999999999' '-r 5x' '-r -1s' '-t 1.5s' \
+	for opt in '-f abc' '-f -3' '-f 99999999999999999999' '-r 5x' '-r -1s' '-t 1.5ms' \
 		'--open-exit-code 600' '--half-open-max-calls 0' '--bogus 1'; do
 		run cb -n a $opt -- true
 		[ "$status" -eq 125 ]

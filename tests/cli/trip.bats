@@ -82,8 +82,8 @@ setup() {
 	run sub trip a b c
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
-	[ "${lines[0]}" = "cbexec: b: new breaker (no call has used this name yet), tripped" ]
-	[ "${lines[1]}" = "cbexec: c: new breaker (no call has used this name yet), tripped" ]
+	[ "${lines[0]}" = 'cbexec: warning: no breaker "b" (made it, tripped)' ]
+	[ "${lines[1]}" = 'cbexec: warning: no breaker "c" (made it, tripped)' ]
 	for n in a b c; do
 		[ "$(field $n state)" = open ]
 		run cb -n $n -- true
@@ -135,5 +135,5 @@ setup() {
 @test "trip --help" {
 	run "$CBEXEC" trip --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: cbexec trip [--for DUR] [--reason TEXT] [--db PATH] NAME..." ]]
+	[[ "${lines[0]}" == "usage: cbexec trip [--for DUR] [--reason TEXT] [--db PATH] [-q] NAME..." ]]
 }

@@ -287,8 +287,8 @@ static void test_set(void)
 		"\"9223372036854775807s\" is too large (at most 365d)");
 	set_bad(&o, "recovery_timeout", "5x",
 		"\"5x\" is not a duration (e.g. 250ms, 30s, 5m, 1h30m, 1d)");
-	set_bad(&o, "recovery_timeout", "1.5s",
-		"\"1.5s\" is not a duration (e.g. 250ms, 30s, 5m, 1h30m, 1d)");
+	set_ok(&o, "recovery_timeout", "1.5s", "1s500ms");
+	set_bad(&o, "recovery_timeout", "1.5ms", "\"1.5ms\" is finer than a millisecond");
 	set_ok(&o, "timeout", "1h30m", "1h30m");
 	ok(o.timeout_ms == 5400 * SEC, "timeout stored");
 	set_ok(&o, "timeout", "0", "0");

@@ -204,6 +204,8 @@ static void test_numbers(void)
 
 static void test_durations(void)
 {
+	const char *nd = "is not a duration";
+
 	dur_ok("0", 0);
 	dur_ok("5", 5000); /* bare seconds */
 	dur_ok("0s", 0);
@@ -221,10 +223,40 @@ static void test_durations(void)
 	dur_ok("0h5m", 300000);
 	dur_ok("007s", 7000);
 
-	const char *nd = "is not a duration";
+	/* Decimals, as timeout(1) takes them: exact to the millisecond. */
+	dur_ok("1.5s", 1500);
+	dur_ok("0.25", 250); /* bare seconds */
+	dur_ok("1.5", 1500);
+	dur_ok("1.5h", 5400000);
+	dur_ok("0.5d", DAY_MS / 2);
+	dur_ok("1h1.5m", 3690000);
+	dur_ok("1.001s", 1001);
+	dur_ok("0.001", 1);
+	dur_ok("2.000000000000000000000s", 2000); /* trailing zeros are no precision */
+	dur_ok("1.0ms", 1);
+	dur_ok("0.0000003125d", 27); /* ten places, still whole ms */
+	dur_bad("0.0000000001d", "is finer than a millisecond");
+	dur_bad("0.00000000001d", "is finer than a millisecond");
+	dur_bad("1.5ms", "is finer than a millisecond");
+	dur_bad("1.0005s", "is finer than a millisecond");
+	dur_bad("0.0001", "is finer than a millisecond");
+	dur_bad("1.00000000000000000001s", "is finer than a millisecond");
+	dur_bad("0.0000001m", "is finer than a millisecond");
+	dur_bad("1.5h30m", nd); /* a fraction only in the last part */
+	dur_bad("1.s", nd);
+	dur_bad(".5s", nd);
+	dur_bad("1.", nd);
+	dur_bad("1..5s", nd);
+	dur_bad("1.5.5s", nd);
+	dur_bad("1,5s", nd);
+	dur_bad("1.5e3", nd);
+	dur_bad("1.5x", nd);
+	dur_bad("1.00000000000001x", nd); /* syntax before precision */
+	dur_bad("106751991167d7h12m55.808s", "is too large");
+	dur_ok("106751991167d7h12m55.807s", INT64_MAX);
+
 	dur_bad("", nd);
 	dur_bad("5x", nd);
-	dur_bad("1.5s", nd);
 	dur_bad("-1s", nd);
 	dur_bad("-1", nd);
 	dur_bad("+1s", nd);
