@@ -9,7 +9,6 @@
 #include "exitcodes.h"
 
 struct bypass_ctx {
-	struct breaker_env env;
 	const char *reason;
 };
 
@@ -18,9 +17,10 @@ static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	struct bypass_ctx *ctx = vctx;
 
 	/* The state does not change, but the mode does: the "closed -> closed"
-	 * event in the history says when and why bypass began. */
-	t->transitioned = breaker_bypass(st, &ctx->env, ctx->reason, &t->transition);
-	t->write = true;
+	 * event in the history says when and why bypass began. A second bypass
+	 * with the same reason changes nothing and writes nothing. */
+	t->write = breaker_bypass(st, &t->env, ctx->reason, &t->transition);
+	t->transitioned = t->write;
 }
 
 static int bypass_exec(int argc, char **argv)
@@ -59,7 +59,7 @@ static int bypass_exec(int argc, char **argv)
 	if (argc == 0)
 		cli_usage_error(&cmd_bypass_entry, "name the breakers to bypass");
 	cli_check_names(argc, argv);
-	cli_update_by_hand(db, argc, argv, &ctx.env, bypass_cb, &ctx, "bypassed");
+	cli_update_by_hand(db, argc, argv, bypass_cb, &ctx, "bypassed");
 	return 0;
 }
 

@@ -13,7 +13,6 @@
 #define FOR_MAX_MS (365LL * 24 * 3600 * 1000)
 
 struct trip_ctx {
-	struct breaker_env env;
 	int64_t for_ms; /* 0 = until reset */
 	const char *reason;
 };
@@ -22,8 +21,9 @@ static void trip_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct trip_ctx *ctx = vctx;
 
-	t->transitioned = breaker_trip(st, &ctx->env, ctx->for_ms, ctx->reason, &t->transition);
-	t->write = true;
+	/* Invariant 8 of breaker.c: a trip that changes nothing writes nothing. */
+	t->write = breaker_trip(st, &t->env, ctx->for_ms, ctx->reason, &t->transition);
+	t->transitioned = t->write;
 }
 
 static int trip_exec(int argc, char **argv)
@@ -68,7 +68,7 @@ static int trip_exec(int argc, char **argv)
 	if (argc == 0)
 		cli_usage_error(&cmd_trip_entry, "name the breakers to trip");
 	cli_check_names(argc, argv);
-	cli_update_by_hand(db, argc, argv, &ctx.env, trip_cb, &ctx, "tripped");
+	cli_update_by_hand(db, argc, argv, trip_cb, &ctx, "tripped");
 	return 0;
 }
 
