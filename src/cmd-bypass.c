@@ -76,6 +76,7 @@ const struct cmd_entry cmd_bypass_entry = {
 		"Calls the breaker would reject are admitted and counted in the totals, but\n"
 		"their outcomes do not move it; a closed breaker still opens on failures, so\n"
 		"status shows what it would do. An unknown NAME is created, bypassed, with a\n"
-		"warning. End bypass with cbexec reset. Prints nothing on success.\n",
+		"warning. The same bypass again records nothing. End bypass with cbexec\n"
+		"reset. Prints nothing on success.\n",
 	.exec = bypass_exec,
 };

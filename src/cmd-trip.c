@@ -86,6 +86,8 @@ const struct cmd_entry cmd_trip_entry = {
 		"\n"
 		"An unknown NAME is created, tripped, with a warning. The change is kept in\n"
 		"the history; hooks run only for changes made by calls (run, record).\n"
+		"Tripping an open breaker is no new open; the same trip again changes\n"
+		"nothing, and a new --for (from now) or --reason renews the hold.\n"
 		"Prints nothing on success.\n",
 	.exec = trip_exec,
 };

@@ -120,7 +120,7 @@ const struct setting settings[] = {
 	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
 			       "if the state file fails: run the command, or fail" },
 	[S_LOCK_TIMEOUT] = { "lock_timeout", "lock-timeout", 0, SET_DURATION, 0, 3600 * SEC, "10s",
-			     "wait this long for another process's lock on the state file" },
+			     "wait this long for the lock on the state file" },
 };
 
 #define SETTINGS_LEN (sizeof(settings) / sizeof(settings[0]))
