@@ -102,6 +102,7 @@ static int record_exec(int argc, char **argv)
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);
 	s = cli_open_store(path);
+	store_set_lock_timeout(s, o.lock_timeout_ms);
 
 	ctx.o = &o;
 	ctx.admit_set = o.breaker;

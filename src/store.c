@@ -363,7 +363,11 @@ static void note_error(struct store *s)
 {
 	int code = sqlite3_errcode(s->db) & 0xff;
 
-	if (code == SQLITE_BUSY)
+	if (code == SQLITE_BUSY && s->lock_timeout_ms % 1000 == 0)
+		snprintf(s->err, sizeof(s->err),
+			 "%s: another process held the state file locked for over %lld s",
+			 sqlite3_errmsg(s->db), (long long)(s->lock_timeout_ms / 1000));
+	else if (code == SQLITE_BUSY)
 		snprintf(s->err, sizeof(s->err),
 			 "%s: another process held the state file locked for over %lld ms",
 			 sqlite3_errmsg(s->db), (long long)s->lock_timeout_ms);
