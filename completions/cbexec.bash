@@ -10,7 +10,7 @@ _cbexec_settings='--failure-threshold --recovery-timeout --success-threshold
 	--ignore-exit --window --failure-rate --min-calls --slow-call --slow-call-rate
 	--backoff --max-recovery-timeout --jitter --fallback --on-open --on-half-open
 	--on-close --on-change --max-concurrent --max-wait --syslog --history-limit
-	--on-store-error'
+	--on-store-error --lock-timeout'
 
 # Options of each subcommand; "run" is also the form without a subcommand.
 _cbexec_options()
@@ -42,7 +42,7 @@ _cbexec_argkind()
 	--half-open-max-calls | --timeout | --kill-after | --open-exit-code | --success-exit | \
 	--ignore-exit | --window | --failure-rate | --min-calls | --slow-call | --slow-call-rate | \
 	--backoff | --max-recovery-timeout | --jitter | --max-concurrent | --max-wait | \
-	--history-limit | --limit | --for | --reason)
+	--history-limit | --lock-timeout | --limit | --for | --reason)
 		echo text ;;
 	esac
 }

@@ -7,7 +7,7 @@ set -g __cbexec_argopts n name db config f r s t failure-threshold recovery-time
     success-threshold half-open-max-calls timeout kill-after open-exit-code success-exit \
     ignore-exit window failure-rate min-calls slow-call slow-call-rate backoff \
     max-recovery-timeout jitter fallback on-open on-half-open on-close on-change \
-    max-concurrent max-wait history-limit on-store-error limit for reason
+    max-concurrent max-wait history-limit on-store-error lock-timeout limit for reason
 
 # Reads the tokens before the cursor. Prints the subcommand ("run" for the
 # form without one) on the first line, then the index of the first token of
@@ -179,6 +179,7 @@ complete -c cbexec -n $b -l max-wait -x -d 'Wait for a free slot (duration)'
 complete -c cbexec -n $b -l syslog -d 'Log changes of state to syslog'
 complete -c cbexec -n $b -l history-limit -x -d 'Changes of state kept'
 complete -c cbexec -n $b -l on-store-error -xa 'run fail' -d 'When the state file cannot be used'
+complete -c cbexec -n $b -l lock-timeout -x -d 'Wait for the lock on the state file (duration)'
 
 # Options and arguments of the other subcommands.
 complete -c cbexec -n '__cbexec_using status history' -l json -d 'Print JSON'

@@ -21,12 +21,21 @@
  *    probes_inflight before each event.
  * 5. A breaker tripped by hand without a duration admits nothing until
  *    reset; a bypassed breaker admits everything the concurrency cap allows.
- * 6. Time only moves forward for the machine: a clock that went backwards
- *    never makes a recovery timeout elapse early, and a retry time further
- *    away than the longest open period is pulled back to one period from now.
+ * 6. A retry time is kept on two clocks, the wall clock and the boot clock
+ *    of the boot that set it (which no one can step), and is due when the
+ *    earlier of the two says so: a wall clock set back never stretches an
+ *    open period; one set forward may end it early, which costs one probe
+ *    (the cap on probes is kept by leases, which go by the boot clock).
+ *    After a reboot the wall clock alone decides, and the period still never
+ *    lasts longer than its length as set (open_length: the jittered period,
+ *    or trip's --for) from now. Nothing else shortens a retry time: a hold
+ *    set by hand lasts as asked.
  * 7. The open period grows by the backoff factor only when a probe fails,
  *    is capped by max_recovery_timeout, and returns to recovery_timeout when
  *    the breaker opens from closed.
+ * 8. A manual command that changes nothing records nothing: re-tripping an
+ *    open breaker is no new open (no generation, no open counted), and
+ *    tripping or bypassing again with the same settings writes nothing.
  */
 
 static const char *const state_names[] = { "closed", "open", "half_open" };
@@ -96,6 +105,15 @@ static int64_t jittered(int64_t period, const struct breaker_settings *set,
 	return period + delta > 0 ? period + delta : 0;
 }
 
+/* The retry time `in` ms from now on both clocks (invariant 6). The length is
+ * the caller's to set: a renewal moves the retry time but not the length. */
+static void set_retry(struct breaker_state *st, const struct breaker_env *env, int64_t in)
+{
+	st->retry_at_ms = env->now_ms + in;
+	st->retry_boot_ms = env->boot_ms + in;
+	st->boot_id = env->boot_id;
+}
+
 static void open_breaker(struct breaker_state *st, const struct breaker_settings *set,
 			 const struct breaker_env *env, const char *reason,
 			 struct breaker_transition *tr)
@@ -111,17 +129,22 @@ static void open_breaker(struct breaker_state *st, const struct breaker_settings
 		st->open_period_ms = set->recovery_timeout_ms;
 	}
 	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
-	st->retry_at_ms = env->now_ms + jittered(st->open_period_ms, set, env);
+	set_retry(st, env, jittered(st->open_period_ms, set, env));
+	st->open_length_ms = st->retry_at_ms - env->now_ms;
 	st->totals.opens++;
 }
 
-/* Invariant 6: pull back a retry time left far ahead by a clock that was set back. */
-static int64_t retry_at(const struct breaker_state *st, const struct breaker_settings *set,
-			int64_t now_ms)
+/* Invariant 6. */
+int64_t breaker_retry_in(const struct breaker_state *st, const struct breaker_env *env)
 {
-	if (st->retry_at_ms - now_ms > 2 * max_period(set))
-		return now_ms + st->open_period_ms;
-	return st->retry_at_ms;
+	int64_t left = st->retry_at_ms - env->now_ms;
+
+	if (st->boot_id != 0 && st->boot_id == env->boot_id &&
+	    st->retry_boot_ms - env->boot_ms < left)
+		left = st->retry_boot_ms - env->boot_ms;
+	if (left > st->open_length_ms)
+		left = st->open_length_ms;
+	return left > 0 ? left : 0;
 }
 
 /* Open because trip --for said so, not because the dependency failed: the
@@ -132,13 +155,21 @@ static bool held_by_hand(const struct breaker_state *st)
 }
 
 bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
-			   int64_t now_ms)
+			   const struct breaker_env *env)
 {
+	(void)set;
 	if (st->mode == BREAKER_BYPASS)
 		return true;
 	if (st->mode == BREAKER_FORCED_OPEN)
 		return false;
-	return st->state != BREAKER_OPEN || now_ms >= retry_at(st, set, now_ms);
+	return st->state != BREAKER_OPEN || breaker_retry_in(st, env) == 0;
+}
+
+uint32_t breaker_min_calls(const struct breaker_settings *set)
+{
+	if (set->window_calls && set->window_calls < set->min_calls)
+		return set->window_calls;
+	return set->min_calls;
 }
 
 void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
@@ -149,8 +180,13 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 	if (st->mode == BREAKER_FORCED_OPEN) {
 		d->reject = REJECT_FORCED;
 	} else if (st->state == BREAKER_OPEN) {
-		st->retry_at_ms = retry_at(st, set, env->now_ms);
-		if (env->now_ms >= st->retry_at_ms) {
+		int64_t left = breaker_retry_in(st, env);
+
+		/* Restated on this boot's clocks, so that status and the rejection
+		 * message read the retry time the machine goes by, and a retry time
+		 * carried over a reboot is measured by the new boot's clock. */
+		set_retry(st, env, left);
+		if (left == 0) {
 			change_state(st, BREAKER_HALF_OPEN, env->now_ms, "recovery timeout elapsed",
 				     &d->transition);
 			d->transitioned = true;
@@ -228,7 +264,7 @@ static bool should_open(const struct breaker_state *st, const struct breaker_set
 	if (st->window.kind == WINDOW_NONE)
 		return false;
 	s = window_sums(&st->window, env->now_ms);
-	if (s.calls == 0 || s.calls < set->min_calls)
+	if (s.calls == 0 || s.calls < breaker_min_calls(set))
 		return false;
 	describe_window(set, span, sizeof(span));
 	if (set->failure_rate &&
@@ -330,31 +366,48 @@ bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
 bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
 		  const char *why, struct breaker_transition *tr)
 {
+	enum breaker_mode mode = for_ms > 0 ? BREAKER_NORMAL : BREAKER_FORCED_OPEN;
 	char reason[BREAKER_REASON_MAX];
 
-	if (why && *why)
+	if (!why)
+		why = "";
+	if (st->state == BREAKER_OPEN && st->mode == mode && mode == BREAKER_FORCED_OPEN &&
+	    strcmp(st->mode_reason, why) == 0)
+		return false; /* invariant 8: tripped already, as asked */
+	if (*why)
 		snprintf(reason, sizeof(reason), "%s: %s", by_hand, why);
 	else
 		snprintf(reason, sizeof(reason), "%s", by_hand);
-	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
-	st->totals.opens++;
-	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why ? why : "");
-	if (for_ms > 0) {
-		st->mode = BREAKER_NORMAL;
-		st->retry_at_ms = env->now_ms + for_ms;
+	if (st->state == BREAKER_OPEN) {
+		/* A renewal: the calls turned away go on being turned away, so
+		 * no new generation and no open; the history says what changed. */
+		tr->from = tr->to = BREAKER_OPEN;
+		snprintf(tr->reason, sizeof(tr->reason), "%s", reason);
+		snprintf(st->reason, sizeof(st->reason), "%s", reason);
+		st->retry_at_ms = 0;
 	} else {
-		st->mode = BREAKER_FORCED_OPEN;
+		change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
+		st->totals.opens++;
 	}
+	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why);
+	st->mode = mode;
+	st->open_length_ms = for_ms > 0 ? for_ms : 0;
+	if (for_ms > 0)
+		set_retry(st, env, for_ms);
 	return true;
 }
 
 bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
 		    struct breaker_transition *tr)
 {
+	if (!why)
+		why = "";
+	if (st->mode == BREAKER_BYPASS && strcmp(st->mode_reason, why) == 0)
+		return false; /* invariant 8: bypassed already, as asked */
 	st->mode = BREAKER_BYPASS;
-	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why ? why : "");
+	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why);
 	tr->from = tr->to = st->state;
-	if (why && *why)
+	if (*why)
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand: %s", why);
 	else
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand");

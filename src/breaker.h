@@ -73,7 +73,10 @@ struct breaker_state {
 	uint32_t consecutive_failures;
 	uint32_t consecutive_successes;
 	int64_t state_changed_at_ms;
-	int64_t retry_at_ms;		      /* when open: first time a probe may go */
+	int64_t retry_at_ms;		      /* when open: first time a probe may go, wall clock */
+	int64_t retry_boot_ms;		      /* the same on the boot clock of boot boot_id */
+	int64_t boot_id;		      /* the boot retry_boot_ms belongs to; 0 = none */
+	int64_t open_length_ms;		      /* the whole open period as set: jittered or --for */
 	int64_t open_period_ms;		      /* the open period in force (grows with backoff) */
 	int64_t last_failure_at_ms;	      /* 0 = never */
 	int last_exit;			      /* -1 = none yet */
@@ -86,10 +89,17 @@ struct breaker_state {
 	uint32_t calls_inflight;  /* every leased call, for max_concurrent */
 };
 
-/* Time and chance, handed in so the machine stays pure. */
+/*
+ * Time and chance, handed in so the machine stays pure. The wall clock dates
+ * events and is what people read; the boot clock (CLOCK_BOOTTIME, which counts
+ * suspend and is never set) measures deadlines shared between processes, and
+ * only within the boot that set them, told by boot_id.
+ */
 struct breaker_env {
-	int64_t now_ms; /* wall clock, ms since the epoch */
-	double jitter;	/* uniform in [-1, 1] */
+	int64_t now_ms;	 /* wall clock, ms since the epoch */
+	int64_t boot_ms; /* boot clock, ms since boot */
+	int64_t boot_id; /* this boot, from its boot id; 0 = unknown: wall clock only */
+	double jitter;	 /* uniform in [-1, 1] */
 };
 
 struct breaker_transition {
@@ -130,12 +140,21 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
  * every call is turned away whatever runs, so the store need not count leases.
  */
 bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
-			   int64_t now_ms);
+			   const struct breaker_env *env);
+/* ms until an open breaker's retry time (0 if due), as breaker_admit() judges it. */
+int64_t breaker_retry_in(const struct breaker_state *st, const struct breaker_env *env);
+/* The min_calls in force: a count window smaller than min_calls would never
+ * fill, so its size is the minimum (as resilience4j does). */
+uint32_t breaker_min_calls(const struct breaker_settings *set);
 bool breaker_record(struct breaker_state *st, const struct breaker_settings *set,
 		    const struct breaker_env *env, const struct breaker_call *call,
 		    struct breaker_transition *tr);
 bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
 		   const struct breaker_env *env, struct breaker_transition *tr);
+/* Both return whether anything changed; false: the breaker already was so, and
+ * nothing (totals, generation, history) records the command. A re-trip that
+ * changes the hold or the reason is a renewal: it changes the breaker but is
+ * no new open (tr->from == tr->to, no open counted, same generation). */
 bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
 		  const char *why, struct breaker_transition *tr);
 bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,

@@ -405,8 +405,8 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 			cli_usage_error(e, "--reason contains a control character");
 }
 
-void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
-			struct breaker_env *env, store_fn fn, void *ctx, const char *done)
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
+			void *ctx, const char *done)
 {
 	char *path = cli_db_path(db), then[64];
 	struct store *s = cli_open_store(path);
@@ -415,14 +415,11 @@ void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
 	for (int i = 0; i < n; i++) {
 		struct store_txn t = { 0 };
 
-		env->now_ms = cli_now_ms();
-		env->jitter = 0;
 		/* Made with the built-in settings if unknown: tripping or
 		 * bypassing a breaker before its first call is how maintenance
 		 * is announced ahead. A call brings its own settings. */
 		t.name = names[i];
 		t.create = true;
-		t.now_ms = env->now_ms;
 		if (store_update(s, &t, fn, ctx) != STORE_OK)
 			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		/* The names of this command are no suggestion: they are made now. */

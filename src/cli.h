@@ -112,12 +112,12 @@ bool cli_disabled(void);
 #define CLI_REASON_MAX 200
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 
-/* For trip and bypass: applies fn to each named breaker, one transaction each,
- * with env->now_ms set for it. An unknown name is made, with a warning (unless
- * quiet) that ends in done ("tripped"), as often a typo as a plan. Exits 125 on
- * a store error. */
-void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
-			struct breaker_env *env, store_fn fn, void *ctx, const char *done);
+/* For trip and bypass: applies fn to each named breaker, one transaction each
+ * (the store sets the transaction's clocks). An unknown name is made, with a
+ * warning (unless quiet) that ends in done ("tripped"), as often a typo as a
+ * plan. Exits 125 on a store error. */
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
+			void *ctx, const char *done);
 
 int64_t cli_now_ms(void);
 /* RFC 3339 UTC, "2026-11-22T15:04:05Z", or "-" for 0. */

@@ -8,7 +8,6 @@
 #include "exitcodes.h"
 
 struct bypass_ctx {
-	struct breaker_env env;
 	const char *reason;
 };
 
@@ -17,9 +16,10 @@ static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	struct bypass_ctx *ctx = vctx;
 
 	/* The state does not change, but the mode does: the "closed -> closed"
-	 * event in the history says when and why bypass began. */
-	t->transitioned = breaker_bypass(st, &ctx->env, ctx->reason, &t->transition);
-	t->write = true;
+	 * event in the history says when and why bypass began. A second bypass
+	 * with the same reason changes nothing and writes nothing. */
+	t->write = breaker_bypass(st, &t->env, ctx->reason, &t->transition);
+	t->transitioned = t->write;
 }
 
 static int bypass_exec(const struct args *a)
@@ -29,8 +29,8 @@ static int bypass_exec(const struct args *a)
 	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
 		cli_check_reason(&cmd_bypass_entry, ctx.reason);
 	cli_check_names(a->argc, a->argv);
-	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx.env,
-			   bypass_cb, &ctx, "bypassed");
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, bypass_cb,
+			   &ctx, "bypassed");
 	return 0;
 }
 
@@ -52,7 +52,7 @@ const struct cmd_entry cmd_bypass_entry = {
 	.help = "Calls the breaker would reject are admitted and counted in the totals, but\n"
 		"their outcomes do not move it; a closed breaker still opens on failures, so\n"
 		"status shows what it would do. An unknown NAME is created, bypassed, with a\n"
-		"warning that names the nearest existing one. End bypass with cbexec reset. Prints "
-		"nothing on success.\n",
+		"warning that names the nearest existing one. The same bypass again records\n"
+		"nothing. End bypass with cbexec reset. Prints nothing on success.\n",
 	.exec = bypass_exec,
 };

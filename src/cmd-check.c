@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "exitcodes.h"
 
 /* A broken state file must not stop the work a script guards with check, any
@@ -38,7 +39,7 @@ static int check_exec(const struct args *args)
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);
 
-	env.now_ms = cli_now_ms();
+	clock_now(&env);
 	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */
 	if (store_open(&s, path, err, sizeof(err)) != STORE_OK) {
 		s = NULL;

@@ -1,5 +1,6 @@
 /* cbexec config: the settings in force for a breaker, each with where it came from. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "exitcodes.h"
@@ -26,6 +27,14 @@ static int config_exec(const struct args *args)
 			v = options_command(&o, &settings[i]);
 		else
 			options_format(&o, &settings[i], value, sizeof(value));
+		/* What is in force, not only what was given: a count window
+		 * smaller than min_calls uses its size as the minimum. */
+		if (strcmp(settings[i].key, "min_calls") == 0 &&
+		    breaker_min_calls(&o.breaker) != o.breaker.min_calls) {
+			printf("%s = %u\t%s (%s, capped at the count window)\n", settings[i].key,
+			       breaker_min_calls(&o.breaker), o.origin[i], v);
+			continue;
+		}
 		printf("%s = %s\t%s\n", settings[i].key, v != NULL ? v : "", o.origin[i]);
 	}
 	options_free(&o);

@@ -34,6 +34,7 @@ static void admit_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct record_ctx *ctx = vctx;
 
+	ctx->env = t->env;
 	breaker_admit(st, &ctx->admit_set, &ctx->env, &ctx->decision);
 	if (!ctx->decision.transitioned)
 		return;
@@ -47,6 +48,7 @@ static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct record_ctx *ctx = vctx;
 
+	ctx->env = t->env;
 	t->transitioned =
 		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
 	t->write = true;
@@ -66,12 +68,11 @@ static int parse_outcome(const char *s, enum breaker_outcome *out)
 	return 0;
 }
 
-static void txn_init(struct store_txn *t, const char *name, const struct options *o, int64_t now_ms)
+static void txn_init(struct store_txn *t, const char *name, const struct options *o)
 {
 	memset(t, 0, sizeof(*t));
 	t->name = name;
 	t->create = true;
-	t->now_ms = now_ms;
 	t->settings = &o->breaker;
 	t->history_limit = o->history_limit;
 }
@@ -98,13 +99,12 @@ static int record_exec(const struct args *args)
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);
 	s = cli_open_store(path);
+	store_set_lock_timeout(s, o.lock_timeout_ms);
 
 	ctx.o = &o;
 	ctx.admit_set = o.breaker;
 	ctx.admit_set.max_concurrent = 0; /* the work is done: no bulkhead to wait at */
-	ctx.env.now_ms = cli_now_ms();
-	ctx.env.jitter = 0;
-	txn_init(&t, a.name, &o, ctx.env.now_ms);
+	txn_init(&t, a.name, &o);
 	if (store_update(s, &t, admit_cb, &ctx) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)
@@ -117,8 +117,7 @@ static int record_exec(const struct args *args)
 	ctx.call.probe = ctx.decision.probe;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
-	ctx.env.now_ms = cli_now_ms();
-	txn_init(&t, a.name, &o, ctx.env.now_ms);
+	txn_init(&t, a.name, &o);
 	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)

@@ -10,14 +10,13 @@
 
 struct reset_ctx {
 	struct breaker_settings set;
-	struct breaker_env env;
 };
 
 static void reset_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct reset_ctx *ctx = vctx;
 
-	t->transitioned = breaker_reset(st, &ctx->set, &ctx->env, &t->transition);
+	t->transitioned = breaker_reset(st, &ctx->set, &t->env, &t->transition);
 	t->write = true;
 }
 
@@ -48,10 +47,7 @@ static int reset_exec(const struct args *a)
 	for (size_t i = 0; i < all.n; i++) {
 		struct store_txn t = { 0 };
 
-		ctx.env.now_ms = cli_now_ms();
-		ctx.env.jitter = 0;
 		t.name = all.v[i];
-		t.now_ms = ctx.env.now_ms;
 		switch (store_update(s, &t, reset_cb, &ctx)) {
 		case STORE_OK:
 			break;

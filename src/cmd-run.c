@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "runner.h"
@@ -34,6 +35,7 @@ static void admit_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	struct run_ctx *ctx = vctx;
 	const struct options *o = ctx->o;
 
+	ctx->env = t->env;
 	breaker_admit(st, &o->breaker, &ctx->env, &ctx->decision);
 	if (ctx->waiting && ctx->decision.reject == REJECT_CONCURRENCY)
 		return; /* t->write stays false: nothing counted while we wait */
@@ -55,6 +57,7 @@ static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct run_ctx *ctx = vctx;
 
+	ctx->env = t->env;
 	t->transitioned =
 		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
 	t->write = true;
@@ -151,6 +154,31 @@ static _Noreturn void run_fallback(const char *name, const struct options *o,
 	runner_exec_shell(o->fallback);
 }
 
+/*
+ * The write lock is held by a process that does not let go (stopped by Ctrl-Z,
+ * a debugger, a frozen cgroup). WAL readers still see the last commit: a call
+ * to a breaker that reads open or tripped is turned away as it would have been,
+ * uncounted, rather than run unprotected after the wait. Open whatever its
+ * retry time: a probe needs the lock to take its slot, and without it every
+ * waiting caller would probe at once. Anything else (closed, half-open,
+ * bypassed, unreadable) falls to the store-error policy.
+ */
+static bool read_rejects(struct store *s, const char *name, struct run_ctx *ctx)
+{
+	struct breaker_state st;
+
+	clock_now(&ctx->env);
+	if (store_read(s, name, ctx->env.now_ms, &st, NULL) != STORE_OK)
+		return false;
+	if (st.mode == BREAKER_BYPASS || st.state != BREAKER_OPEN)
+		return false;
+	ctx->after = st;
+	/* restated as breaker_admit() would, for the message and CBEXEC_RETRY_AFTER */
+	if (st.mode != BREAKER_FORCED_OPEN)
+		ctx->after.retry_at_ms = ctx->env.now_ms + breaker_retry_in(&st, &ctx->env);
+	return true;
+}
+
 static enum breaker_outcome classify(const struct options *o, const struct runner_result *r)
 {
 	if (r->interrupted)
@@ -207,18 +235,29 @@ static int run_exec(const struct args *args)
 		}
 	}
 
-	wait_until = cli_now_ms() + o.max_wait_ms;
+	store_set_lock_timeout(store, o.lock_timeout_ms);
+	/* A wait, so on the monotonic clock: a wall clock set back an hour must
+	 * not make --max-wait 3s wait an hour. */
+	wait_until = clock_mono_ms() + o.max_wait_ms;
 	for (;;) {
-		ctx.env.now_ms = cli_now_ms();
-		ctx.env.jitter = random_jitter();
-		ctx.waiting = ctx.env.now_ms < wait_until;
+		ctx.waiting = clock_mono_ms() < wait_until;
 		memset(&t, 0, sizeof(t));
 		t.name = a.name;
 		t.create = true;
-		t.now_ms = ctx.env.now_ms;
+		t.env.jitter = random_jitter();
 		t.settings = &o.breaker;
 		t.history_limit = o.history_limit;
-		if (store_update(store, &t, admit_cb, &ctx) != STORE_OK) {
+		rc = store_update(store, &t, admit_cb, &ctx);
+		if (rc == STORE_BUSY && read_rejects(store, a.name, &ctx)) {
+			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
+			      "open",
+			      path, store_errmsg(store));
+			memset(&ctx.decision, 0, sizeof(ctx.decision));
+			ctx.decision.reject =
+				ctx.after.mode == BREAKER_FORCED_OPEN ? REJECT_FORCED : REJECT_OPEN;
+			break;
+		}
+		if (rc != STORE_OK) {
 			rc = run_unprotected(&o, path, store_errmsg(store), cmd, &r);
 			goto out;
 		}
@@ -253,7 +292,6 @@ static int run_exec(const struct args *args)
 		 * (a callback that writes nothing; the store drops the lease). */
 		memset(&t, 0, sizeof(t));
 		t.name = a.name;
-		t.now_ms = cli_now_ms();
 		t.settings = &o.breaker;
 		t.release_lease = lease;
 		if (lease && store_update(store, &t, release_cb, &ctx) == STORE_ERR)
@@ -269,12 +307,10 @@ static int run_exec(const struct args *args)
 	ctx.call.probe = ctx.decision.probe;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.generation;
-	ctx.env.now_ms = cli_now_ms();
-	ctx.env.jitter = random_jitter();
 	memset(&t, 0, sizeof(t));
 	t.name = a.name;
 	t.create = true;
-	t.now_ms = ctx.env.now_ms;
+	t.env.jitter = random_jitter();
 	t.settings = &o.breaker;
 	t.history_limit = o.history_limit;
 	t.release_lease = lease;

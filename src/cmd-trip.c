@@ -12,7 +12,6 @@
 #define FOR_MAX_MS (365LL * 24 * 3600 * 1000)
 
 struct trip_ctx {
-	struct breaker_env env;
 	int64_t for_ms; /* 0 = until reset */
 	const char *reason;
 };
@@ -21,8 +20,9 @@ static void trip_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
 	struct trip_ctx *ctx = vctx;
 
-	t->transitioned = breaker_trip(st, &ctx->env, ctx->for_ms, ctx->reason, &t->transition);
-	t->write = true;
+	/* Invariant 8 of breaker.c: a trip that changes nothing writes nothing. */
+	t->write = breaker_trip(st, &t->env, ctx->for_ms, ctx->reason, &t->transition);
+	t->transitioned = t->write;
 }
 
 static int trip_exec(const struct args *a)
@@ -38,8 +38,8 @@ static int trip_exec(const struct args *a)
 	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
 		cli_check_reason(&cmd_trip_entry, ctx.reason);
 	cli_check_names(a->argc, a->argv);
-	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx.env,
-			   trip_cb, &ctx, "tripped");
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, trip_cb, &ctx,
+			   "tripped");
 	return 0;
 }
 
@@ -62,6 +62,8 @@ const struct cmd_entry cmd_trip_entry = {
 	.help = "An unknown NAME is created, tripped, with a warning that names the nearest\n"
 		"existing one. The change is kept in the history; hooks run only for\n"
 		"changes made by calls (run, record).\n"
+		"Tripping an open breaker is no new open; the same trip again changes\n"
+		"nothing, and a new --for (from now) or --reason renews the hold.\n"
 		"Prints nothing on success.\n",
 	.exec = trip_exec,
 };

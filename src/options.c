@@ -53,6 +53,7 @@ enum setting_id {
 	S_SYSLOG,
 	S_HISTORY_LIMIT,
 	S_ON_STORE_ERROR,
+	S_LOCK_TIMEOUT,
 	S_COUNT
 };
 
@@ -119,6 +120,8 @@ const struct setting settings[] = {
 			      "transitions kept per breaker" },
 	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
 			       "if the state file fails: run the command, or fail" },
+	[S_LOCK_TIMEOUT] = { "lock_timeout", "lock-timeout", 0, SET_DURATION, 0, 3600 * SEC, "10s",
+			     "wait this long for the lock on the state file" },
 };
 
 #define SETTINGS_LEN (sizeof(settings) / sizeof(settings[0]))
@@ -252,6 +255,8 @@ static struct slot slot_of(struct options *o, enum setting_id id)
 		return u32(&o->history_limit);
 	case S_ON_STORE_ERROR:
 		return policy(&o->on_store_error);
+	case S_LOCK_TIMEOUT:
+		return i64(&o->lock_timeout_ms);
 	case S_COUNT:
 		break;
 	}

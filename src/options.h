@@ -54,6 +54,7 @@ struct options {
 	char *on_open, *on_half_open, *on_close, *on_change;
 	bool syslog;
 	enum store_error_policy on_store_error;
+	int64_t lock_timeout_ms; /* how long a write waits for another's lock */
 	/* where each setting's value came from, indexed like settings[];
 	 * "built-in", "command line", or "FILE:LINE" (owned) */
 	char *origin[32];

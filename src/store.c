@@ -8,11 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proc.h"
 #include "store.h"
 
 /*
- * Schema 1 (PRAGMA user_version = 1, PRAGMA application_id = STORE_APP_ID).
+ * Schema 2 (PRAGMA user_version = 2, PRAGMA application_id = STORE_APP_ID).
  *
  * - breakers: one row per breaker name: the persisted fields of struct
  *   breaker_state, the window as window_encode()'s blob, the settings last
@@ -25,15 +26,39 @@
  *   AUTOINCREMENT so that an id is never reused: a call whose lease expired
  *   and was dropped must not release someone else's lease when it ends.
  *
- * Times are ms since the epoch, durations ms, all INTEGER.
+ * - meta: numbers of the file as a whole; "generation_floor" is the highest
+ *   generation of any breaker deleted, so that a breaker made again under the
+ *   same name starts above it and no call admitted before the delete can
+ *   drive the new one.
+ *
+ * Times are ms since the epoch, durations ms, all INTEGER. Deadlines shared
+ * between processes (breakers.retry_at, leases.expires_at) have a twin on the
+ * boot clock (retry_boot, expires_boot: ms of CLOCK_BOOTTIME) with the boot_id
+ * it belongs to, which decides while the boot is the same (breaker.c,
+ * invariant 6); 0 there means the wall clock alone.
+ *
+ * Schema 1 had neither the twins, nor open_length, nor meta; migrate() adds
+ * them in one transaction.
  */
 
-#define STORE_SCHEMA_VERSION	 1
+#define STORE_SCHEMA_VERSION	 2
 #define STORE_APP_ID		 0x63626578 /* "cbex": tells our file from another program's */
 #define STORE_BUSY_TIMEOUT_MS	 10000
 #define STORE_HISTORY_DEFAULT	 1000
 /* WAL pages after which a commit checkpoints; see store_open. */
 #define STORE_WAL_AUTOCHECKPOINT 32
+
+#define META_SQL		 "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"
+
+/* Schema 1 to 2: every step keeps what schema 1 had. The open length of a
+ * breaker open today is what its retry time and its opening say. */
+static const char migrate_sql[] =
+	"ALTER TABLE breakers ADD COLUMN retry_boot INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE breakers ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE breakers ADD COLUMN open_length INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE breakers SET open_length = max(retry_at - state_changed_at, 0) WHERE state = 1;"
+	"ALTER TABLE leases ADD COLUMN expires_boot INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE leases ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;" META_SQL;
 
 static const char schema_sql[] =
 	"CREATE TABLE breakers ("
@@ -64,7 +89,10 @@ static const char schema_sql[] =
 	" recovery_timeout INTEGER NOT NULL,"
 	" half_open_max_calls INTEGER NOT NULL,"
 	" max_concurrent INTEGER NOT NULL,"
-	" history_seq INTEGER NOT NULL"
+	" history_seq INTEGER NOT NULL,"
+	" retry_boot INTEGER NOT NULL DEFAULT 0,"
+	" boot_id INTEGER NOT NULL DEFAULT 0,"
+	" open_length INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE TABLE history ("
 	" breaker TEXT NOT NULL,"
@@ -83,9 +111,11 @@ static const char schema_sql[] =
 	" pidns INTEGER NOT NULL," /* pids only compare within one pid namespace */
 	" generation INTEGER NOT NULL,"
 	" probe INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL"
+	" expires_at INTEGER NOT NULL,"
+	" expires_boot INTEGER NOT NULL DEFAULT 0,"
+	" boot_id INTEGER NOT NULL DEFAULT 0"
 	");"
-	"CREATE INDEX leases_breaker ON leases (breaker);";
+	"CREATE INDEX leases_breaker ON leases (breaker);" META_SQL;
 
 /* The columns of breakers after name, in the order of enum column. */
 #define BREAKER_COLUMNS                                                                            \
@@ -93,7 +123,8 @@ static const char schema_sql[] =
 	"state_changed_at, retry_at, open_period, last_failure_at, last_exit, reason, "            \
 	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "               \
 	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, "     \
-	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq"
+	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq, "  \
+	"retry_boot, boot_id, open_length"
 
 enum column {
 	C_STATE,
@@ -123,6 +154,9 @@ enum column {
 	C_HALF_OPEN_MAX_CALLS,
 	C_MAX_CONCURRENT,
 	C_HISTORY_SEQ,
+	C_RETRY_BOOT,
+	C_BOOT_ID,
+	C_OPEN_LENGTH,
 	C_COUNT
 };
 
@@ -220,6 +254,12 @@ enum column {
 
 /* The live-lease test, as an SQL function so that pruning is one DELETE. */
 #define LEASE_ALIVE "cbexec_lease_alive(pid, start_time, pidns)"
+/* Whether a lease's time is up, by the boot clock when it is this boot's (so a
+ * wall clock set forward frees no slot), else by the wall clock. Parameters
+ * ?7 wall, ?8 boot clock, ?9 boot id: numbered apart from each query's own. */
+#define LEASE_EXPIRED                                                                              \
+	"(CASE WHEN boot_id <> 0 AND boot_id = ?9 THEN expires_boot <= ?8 ELSE expires_at <= ?7 "  \
+	"END)"
 
 enum query {
 	Q_BEGIN,
@@ -244,6 +284,8 @@ enum query {
 	Q_DELETE_BREAKER,
 	Q_DELETE_LEASES,
 	Q_DELETE_HISTORY,
+	Q_FLOOR_GET,
+	Q_FLOOR_RAISE,
 	Q_COUNT
 };
 
@@ -257,19 +299,20 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_LOAD] = "SELECT " BREAKER_COLUMNS " FROM breakers WHERE name = ?1",
 	[Q_SAVE] = "INSERT OR REPLACE INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
 		   "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		   "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+		   "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
 	[Q_EXISTS] = "SELECT 1 FROM breakers WHERE name = ?1",
 	[Q_EACH] = "SELECT name, " BREAKER_COLUMNS " FROM breakers ORDER BY name",
 	[Q_LEASE_RELEASE] = "DELETE FROM leases WHERE id = ?1 AND breaker = ?2",
-	[Q_LEASE_PRUNE] = "DELETE FROM leases WHERE breaker = ?1 AND (expires_at <= ?2 OR "
+	[Q_LEASE_PRUNE] = "DELETE FROM leases WHERE breaker = ?1 AND (" LEASE_EXPIRED " OR "
 			  "NOT " LEASE_ALIVE ")",
 	[Q_LEASE_COUNT] = "SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
 			  "FROM leases WHERE breaker = ?1",
 	[Q_LEASE_COUNT_LIVE] =
 		"SELECT count(*), coalesce(sum(probe AND generation = ?2), 0) "
-		"FROM leases WHERE breaker = ?1 AND expires_at > ?3 AND " LEASE_ALIVE,
+		"FROM leases WHERE breaker = ?1 AND NOT " LEASE_EXPIRED " AND " LEASE_ALIVE,
 	[Q_LEASE_TAKE] = "INSERT INTO leases (breaker, pid, start_time, pidns, generation, probe, "
-			 "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			 "expires_at, expires_boot, boot_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+			 "?8, ?9)",
 	[Q_HISTORY_ADD] = "INSERT INTO history (breaker, seq, time, from_state, to_state, reason) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_HISTORY_TRIM] = "DELETE FROM history WHERE breaker = ?1 AND seq <= ?2",
@@ -292,11 +335,16 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
 	[Q_DELETE_LEASES] = "DELETE FROM leases WHERE breaker = ?1",
 	[Q_DELETE_HISTORY] = "DELETE FROM history WHERE breaker = ?1",
+	[Q_FLOOR_GET] = "SELECT value FROM meta WHERE key = 'generation_floor'",
+	[Q_FLOOR_RAISE] = "INSERT INTO meta (key, value) SELECT 'generation_floor', generation "
+			  "FROM breakers WHERE name = ?1 ON CONFLICT (key) DO UPDATE SET value = "
+			  "max(value, excluded.value)",
 };
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use */
+	int64_t lock_timeout_ms;
 	char err[512];
 };
 
@@ -315,10 +363,14 @@ static void note_error(struct store *s)
 {
 	int code = sqlite3_errcode(s->db) & 0xff;
 
-	if (code == SQLITE_BUSY)
+	if (code == SQLITE_BUSY && s->lock_timeout_ms % 1000 == 0)
 		snprintf(s->err, sizeof(s->err),
-			 "%s: another process held the state file locked for over %d s",
-			 sqlite3_errmsg(s->db), STORE_BUSY_TIMEOUT_MS / 1000);
+			 "%s: another process held the state file locked for over %lld s",
+			 sqlite3_errmsg(s->db), (long long)(s->lock_timeout_ms / 1000));
+	else if (code == SQLITE_BUSY)
+		snprintf(s->err, sizeof(s->err),
+			 "%s: another process held the state file locked for over %lld ms",
+			 sqlite3_errmsg(s->db), (long long)s->lock_timeout_ms);
 	else
 		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
 }
@@ -448,6 +500,9 @@ static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *na
 	saved->max_concurrent =
 		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_MAX_CONCURRENT));
 	*seq = sqlite3_column_int64(q, base + C_HISTORY_SEQ);
+	st->retry_boot_ms = sqlite3_column_int64(q, base + C_RETRY_BOOT);
+	st->boot_id = sqlite3_column_int64(q, base + C_BOOT_ID);
+	st->open_length_ms = sqlite3_column_int64(q, base + C_OPEN_LENGTH);
 	return 0;
 }
 
@@ -514,13 +569,24 @@ static int save(struct store *s, const char *name, const struct breaker_state *s
 	sqlite3_bind_int64(q, B(C_HALF_OPEN_MAX_CALLS), set->half_open_max_calls);
 	sqlite3_bind_int64(q, B(C_MAX_CONCURRENT), set->max_concurrent);
 	sqlite3_bind_int64(q, B(C_HISTORY_SEQ), seq);
+	sqlite3_bind_int64(q, B(C_RETRY_BOOT), st->retry_boot_ms);
+	sqlite3_bind_int64(q, B(C_BOOT_ID), st->boot_id);
+	sqlite3_bind_int64(q, B(C_OPEN_LENGTH), st->open_length_ms);
 #undef B
 	return run(s, q);
 }
 
+/* The clocks for LEASE_EXPIRED. */
+static void bind_clocks(sqlite3_stmt *q, const struct breaker_env *env)
+{
+	sqlite3_bind_int64(q, 7, env->now_ms);
+	sqlite3_bind_int64(q, 8, env->boot_ms);
+	sqlite3_bind_int64(q, 9, env->boot_id);
+}
+
 /* Counts this breaker's leases into st: every one, or only the live ones. */
-static int count_leases(struct store *s, const char *name, int64_t now_ms, bool live_only,
-			struct breaker_state *st)
+static int count_leases(struct store *s, const char *name, const struct breaker_env *env,
+			bool live_only, struct breaker_state *st)
 {
 	sqlite3_stmt *q = query(s, live_only ? Q_LEASE_COUNT_LIVE : Q_LEASE_COUNT);
 	int rc;
@@ -530,7 +596,7 @@ static int count_leases(struct store *s, const char *name, int64_t now_ms, bool 
 	bind_text(q, 1, name);
 	sqlite3_bind_int64(q, 2, st->generation);
 	if (live_only)
-		sqlite3_bind_int64(q, 3, now_ms);
+		bind_clocks(q, env);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		st->calls_inflight = (uint32_t)clamp_u32(sqlite3_column_int64(q, 0));
@@ -560,7 +626,7 @@ static int drop_leases(struct store *s, const struct store_txn *t)
 	if (!(q = query(s, Q_LEASE_PRUNE)))
 		return -1;
 	bind_text(q, 1, t->name);
-	sqlite3_bind_int64(q, 2, t->now_ms);
+	bind_clocks(q, &t->env);
 	if (run(s, q) < 0)
 		return -1;
 	return dropped + sqlite3_changes(s->db);
@@ -580,6 +646,9 @@ static int take_lease(struct store *s, struct store_txn *t)
 	sqlite3_bind_int64(q, 5, t->lease_generation);
 	sqlite3_bind_int(q, 6, t->lease_probe);
 	sqlite3_bind_int64(q, 7, t->lease_expires_ms);
+	/* The same deadline on the boot clock, which decides within this boot. */
+	sqlite3_bind_int64(q, 8, t->lease_expires_ms - t->env.now_ms + t->env.boot_ms);
+	sqlite3_bind_int64(q, 9, t->env.boot_id);
 	if (run(s, q) < 0)
 		return -1;
 	t->lease_id = sqlite3_last_insert_rowid(s->db);
@@ -595,7 +664,7 @@ static int add_history(struct store *s, const struct store_txn *t, int64_t seq)
 		return -1;
 	bind_text(q, 1, t->name);
 	sqlite3_bind_int64(q, 2, seq);
-	sqlite3_bind_int64(q, 3, t->now_ms);
+	sqlite3_bind_int64(q, 3, t->env.now_ms);
 	sqlite3_bind_int(q, 4, (int)t->transition.from);
 	sqlite3_bind_int(q, 5, (int)t->transition.to);
 	bind_text(q, 6, t->transition.reason);
@@ -609,6 +678,38 @@ static int add_history(struct store *s, const struct store_txn *t, int64_t seq)
 	return run(s, q);
 }
 
+/* A new breaker starts above every generation deleted from this file. */
+static int seed_generation(struct store *s, struct breaker_state *st)
+{
+	sqlite3_stmt *q = query(s, Q_FLOOR_GET);
+	int rc;
+
+	if (!q)
+		return -1;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(q, 0) >= st->generation)
+		st->generation = sqlite3_column_int64(q, 0) + 1;
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		note_error(s);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* STORE_BUSY when the write lock could not be had in the lock timeout. */
+static int busy_or_error(struct store *s)
+{
+	bool busy = (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
+
+	abort_txn(s);
+	return busy ? STORE_BUSY : STORE_ERR;
+}
+
+void store_set_lock_timeout(struct store *s, int64_t ms)
+{
+	s->lock_timeout_ms = ms;
+	sqlite3_busy_timeout(s->db, ms > INT32_MAX ? INT32_MAX : (int)ms);
+}
+
 int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 {
 	struct breaker_state st;
@@ -619,7 +720,10 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	t->lease_id = 0;
 	t->created = false;
 	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0)
-		return abort_txn(s);
+		return busy_or_error(s);
+	/* Only now: a time read before the wait for the lock would date this
+	 * transaction in the past by as long as the wait. */
+	clock_now(&t->env);
 	rc = load(s, t->name, &st, &saved, &seq);
 	if (rc == STORE_ERR)
 		return abort_txn(s);
@@ -632,7 +736,9 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 			saved = *t->settings;
 		else
 			breaker_settings_init(&saved);
-		breaker_state_init(&st, &saved, t->now_ms);
+		breaker_state_init(&st, &saved, t->env.now_ms);
+		if (seed_generation(s, &st) < 0)
+			return abort_txn(s);
 		t->created = true;
 	}
 	/* A call turned away by an open breaker neither reads nor prunes leases:
@@ -640,9 +746,9 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	 * wait for the next call that needs the count. */
 	dropped = 0;
 	if (t->release_lease ||
-	    breaker_leases_matter(&st, t->settings ? t->settings : &saved, t->now_ms)) {
+	    breaker_leases_matter(&st, t->settings ? t->settings : &saved, &t->env)) {
 		if ((dropped = drop_leases(s, t)) < 0 ||
-		    count_leases(s, t->name, t->now_ms, false, &st) < 0)
+		    count_leases(s, t->name, &t->env, false, &st) < 0)
 			return abort_txn(s);
 	}
 
@@ -673,13 +779,16 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 	       struct breaker_settings *saved)
 {
 	struct breaker_settings unused;
+	struct breaker_env env;
 	int64_t seq;
 	int rc;
 
 	if (run_query(s, Q_BEGIN) < 0)
 		return abort_txn(s);
+	clock_now(&env);
+	env.now_ms = now_ms;
 	rc = load(s, name, st, saved ? saved : &unused, &seq);
-	if (rc == STORE_OK && count_leases(s, name, now_ms, true, st) < 0)
+	if (rc == STORE_OK && count_leases(s, name, &env, true, st) < 0)
 		rc = STORE_ERR;
 	if (rc == STORE_ERR)
 		return abort_txn(s);
@@ -883,7 +992,8 @@ static int delete_rows(struct store *s, enum query id, const char *name)
 
 int store_delete(struct store *s, const char *name)
 {
-	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0 || delete_rows(s, Q_DELETE_BREAKER, name) < 0)
+	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0 || delete_rows(s, Q_FLOOR_RAISE, name) < 0 ||
+	    delete_rows(s, Q_DELETE_BREAKER, name) < 0)
 		return abort_txn(s);
 	if (sqlite3_changes(s->db) == 0) {
 		end_read(s);
@@ -1074,6 +1184,29 @@ fail:
 	return abort_txn(s);
 }
 
+/* Brings a schema-1 file to schema 2 in one transaction; another process may be
+ * doing the same, so the version is read again under the write lock. */
+static int migrate(struct store *s)
+{
+	struct header h;
+	char sql[64];
+
+	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0 || read_header(s, &h) < 0)
+		goto fail;
+	if (h.version == 1) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+		if (sqlite3_exec(s->db, migrate_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	}
+	if (run_query(s, Q_COMMIT) < 0)
+		return abort_txn(s);
+	return STORE_OK;
+fail:
+	note_error(s);
+	return abort_txn(s);
+}
+
 int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 {
 	struct store *s;
@@ -1096,7 +1229,7 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 			snprintf(s->err, sizeof(s->err), "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	store_set_lock_timeout(s, STORE_BUSY_TIMEOUT_MS);
 	/* Every call is a new process, usually the only connection, and by default
 	 * the last connection's close checkpoints the WAL into the database and
 	 * deletes it: four fsyncs per call (WAL, directory, WAL, database) and -wal
@@ -1117,8 +1250,8 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 		goto fail;
 	if (header_empty(&h))
 		rc = create_schema(s);
-	else
-		rc = header_check(s, &h);
+	else if ((rc = header_check(s, &h)) == STORE_OK && h.version < STORE_SCHEMA_VERSION)
+		rc = migrate(s);
 	if (rc != STORE_OK)
 		goto fail;
 	/* Per connection, so on every open. A power loss may lose the last commits

@@ -11,7 +11,8 @@
 enum {
 	STORE_OK = 0,
 	STORE_NOTFOUND = 1,
-	STORE_ERR = -1
+	STORE_ERR = -1,
+	STORE_BUSY = -2 /* store_update: the write lock was not had within the lock timeout */
 };
 
 struct store;
@@ -21,14 +22,21 @@ struct store;
  * store. On failure returns STORE_ERR with a message in err. */
 int store_open(struct store **sp, const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
+/* How long a write waits for another process's write lock; 10 s at open. */
+void store_set_lock_timeout(struct store *s, int64_t ms);
 const char *store_sqlite_version(void);
 const char *store_errmsg(const struct store *s);
 
-/* One read-modify-write of one breaker, in one BEGIN IMMEDIATE transaction. */
+/* One read-modify-write of one breaker, in one BEGIN IMMEDIATE transaction.
+ * STORE_BUSY (nothing done) when another process holds the write lock past the
+ * lock timeout: the caller may still store_read() the breaker. */
 struct store_txn {
 	const char *name;
 	bool create; /* make the breaker if missing; else STORE_NOTFOUND */
-	int64_t now_ms;
+	/* The clocks, read by the store once it holds the write lock, so that a
+	 * wait for the lock never dates the change in the past; the caller sets
+	 * only jitter. The callback uses these. */
+	struct breaker_env env;
 	const struct breaker_settings *settings; /* remembered with the row; may be NULL */
 	uint32_t history_limit;			 /* events kept per breaker */
 	int64_t release_lease;			 /* lease to drop before the callback, 0 = none */

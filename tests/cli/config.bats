@@ -56,7 +56,7 @@ need_etc_overlay() {
 @test "no configuration file: every setting is built-in, nothing else is needed" {
 	run "$CBEXEC" config
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 27 ]
+	[ "${#lines[@]}" -eq 28 ]
 	[ "$(printf '%s\n' "$output" | grep -vc $'\tbuilt-in$')" -eq 0 ]
 	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
 	[ "${lines[26]}" = $'on_store_error = run\tbuilt-in' ]
@@ -620,7 +620,7 @@ need_etc_overlay() {
 	chmod 644 "$user"
 	run "$CBEXEC" config -r 1m a
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 27 ]
+	[ "${#lines[@]}" -eq 28 ]
 	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
 	[ "${lines[1]}" = $'recovery_timeout = 1m\tcommand line' ]
 	[ "${lines[4]}" = $'timeout = 5s\t'"$user:8" ]

@@ -37,7 +37,10 @@ group_gone() {
 
 # at SECONDS ARGS...: cbexec with the wall clock SECONDS ahead (libfaketime),
 # so that tests of recovery periods neither sleep nor race a busy machine.
-# Only the wall clock moves: the monotonic one that times the command is real.
+# Only the wall clock moves: the monotonic one that times the command is real,
+# and so is the boot clock, which libfaketime would otherwise start at the
+# faked wall time. cbexec takes a retry time as due by the earlier of the two
+# clocks, so a wall clock moved ahead lets the probe in.
 # cb_at and sub_at are cb and sub, SECONDS ahead.
 at() {
 	local s=$1
@@ -75,3 +78,13 @@ wait_for() {
 #   touch "$BATS_TEST_TMPDIR/h.go"; wait           # it ends with status 0
 # shellcheck disable=SC2016
 HOLD='echo $$ >"$1.pid"; i=0; while [ ! -e "$1.go" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done'
+# step OFFSET ARGS...: cbexec with the wall clock set OFFSET away ("-90m",
+# "+2h"), as a person or NTP sets it: at with any offset, backwards too.
+# cb_step is cb under step.
+step() {
+	local off=$1
+	shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$off" "$CBEXEC" "$@"
+}
+cb_step() { step "$1" --db "$db" "${@:2}"; }

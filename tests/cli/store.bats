@@ -62,18 +62,18 @@ row() {
 	[ "$(row a)" = "$before" ]
 }
 
-@test "a state file of a newer schema (user_version 2): refused, left as it is" {
+@test "a state file of a newer schema (user_version 99): refused, left as it is" {
 	cb -n a -f 1 -- false || true
-	sqlite3 "$db" "PRAGMA user_version = 2"
+	sqlite3 "$db" "PRAGMA user_version = 99"
 	before=$(row a)
-	refused_run "written by a newer cbexec (schema 2); upgrade cbexec"
+	refused_run "written by a newer cbexec (schema 99); upgrade cbexec"
 	for c in "reset a" "trip a" "bypass a" "delete a" "status" "history a"; do
 		run sub $c
 		echo "$c: $status $output"
 		[ "$status" -eq 125 ]
-		[[ "$output" == *"cbexec: $db: written by a newer cbexec (schema 2); upgrade cbexec"* ]]
+		[[ "$output" == *"cbexec: $db: written by a newer cbexec (schema 99); upgrade cbexec"* ]]
 	done
-	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 2 ]
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 99 ]
 	[ "$(row a)" = "$before" ]
 }
 

@@ -12,8 +12,17 @@ static void fresh(void)
 {
 	breaker_settings_init(&set);
 	env.now_ms = 1000000;
+	env.boot_ms = 5000;
+	env.boot_id = 42;
 	env.jitter = 0;
 	breaker_state_init(&st, &set, env.now_ms);
+}
+
+/* Time passing: both clocks move. A clock step moves env.now_ms alone. */
+static void tick(int64_t ms)
+{
+	env.now_ms += ms;
+	env.boot_ms += ms;
 }
 
 /* One admitted call with the given outcome, as the store would run it. */
@@ -59,9 +68,9 @@ static void test_full_cycle(void)
 	ok(!call(OUTCOME_SUCCESS, 0, NULL), "rejected while open");
 	ok(st.totals.rejected == rejected + 1, "rejection counted");
 
-	env.now_ms += 29999;
+	tick(29999);
 	ok(!call(OUTCOME_SUCCESS, 0, NULL), "still rejected 1ms before the timeout");
-	env.now_ms += 1;
+	tick(1);
 	breaker_admit(&st, &set, &env, &d);
 	ok(d.admitted && d.probe && d.transitioned, "first call after the timeout is a probe");
 	ok(st.state == BREAKER_HALF_OPEN, "half-open");
@@ -90,7 +99,7 @@ static void test_probe_failure_reopens(void)
 	set.failure_threshold = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
 	int64_t gen = st.generation;
-	env.now_ms += 30000;
+	tick(30000);
 	call(OUTCOME_FAILURE, 3, &t);
 	ok(st.state == BREAKER_OPEN && t, "failed probe reopens");
 	ok(strcmp(st.reason, "probe failed, exit 3") == 0, "reason: %s", st.reason);
@@ -116,7 +125,7 @@ static void test_stale_outcome(void)
 	ok(st.totals.successes == successes + 1, "but counts in the totals");
 
 	/* a stale failure in a later closed generation does not count either */
-	env.now_ms += 30000;
+	tick(30000);
 	breaker_admit(&st, &set, &env, &d);
 	c.generation = d.generation;
 	st.probes_inflight = 0;
@@ -139,7 +148,7 @@ static void test_ignored(void)
 		call(OUTCOME_IGNORED, 3, NULL);
 	ok(st.state == BREAKER_CLOSED && st.totals.ignored == 10, "ignored never trips");
 	call(OUTCOME_FAILURE, 1, NULL);
-	env.now_ms += 30000;
+	tick(30000);
 	breaker_admit(&st, &set, &env, &d);
 	struct breaker_call c = { .outcome = OUTCOME_IGNORED,
 				  .generation = d.generation,
@@ -160,7 +169,7 @@ static void test_success_threshold_and_slots(void)
 	set.success_threshold = 2;
 	set.half_open_max_calls = 2;
 	call(OUTCOME_FAILURE, 1, NULL);
-	env.now_ms += 30000;
+	tick(30000);
 	breaker_admit(&st, &set, &env, &a);
 	breaker_admit(&st, &set, &env, &b);
 	breaker_admit(&st, &set, &env, &c3);
@@ -212,7 +221,7 @@ static void test_failure_rate(void)
 	set.min_calls = 4;
 	call(OUTCOME_FAILURE, 1, NULL);
 	call(OUTCOME_FAILURE, 1, NULL);
-	env.now_ms += 61000; /* those two fall out of the window */
+	tick(61000); /* those two fall out of the window */
 	call(OUTCOME_SUCCESS, 0, NULL);
 	call(OUTCOME_SUCCESS, 0, NULL);
 	call(OUTCOME_FAILURE, 1, NULL);
@@ -252,12 +261,12 @@ static void test_backoff_and_jitter(void)
 	ok(st.open_period_ms == 30000, "first period 30s");
 	int64_t expect[] = { 60000, 100000, 100000 };
 	for (int i = 0; i < 3; i++) {
-		env.now_ms = st.retry_at_ms;
+		tick(st.retry_at_ms - env.now_ms);
 		call(OUTCOME_FAILURE, 1, NULL);
 		ok(st.open_period_ms == expect[i] && st.retry_at_ms == env.now_ms + expect[i],
 		   "period after %d failed probes: %lld", i + 1, (long long)st.open_period_ms);
 	}
-	env.now_ms = st.retry_at_ms;
+	tick(st.retry_at_ms - env.now_ms);
 	call(OUTCOME_SUCCESS, 0, NULL);
 	ok(st.state == BREAKER_CLOSED && st.open_period_ms == 30000, "back to the base on close");
 	call(OUTCOME_FAILURE, 1, NULL);
@@ -283,10 +292,129 @@ static void test_clock_backwards(void)
 	set.failure_threshold = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
 	env.now_ms -= 24 * 3600 * 1000; /* the clock was set back a day */
+	env.boot_ms += 10000;
 	ok(!call(OUTCOME_SUCCESS, 0, NULL), "not elapsed after the clock went back");
-	ok(st.retry_at_ms == env.now_ms + 30000, "retry pulled back to one period from now");
-	env.now_ms += 30000;
+	ok(st.retry_at_ms == env.now_ms + 20000, "retry restated as 20s from the new now");
+	ok(breaker_retry_in(&st, &env) == 20000, "the boot clock decides within a boot");
+	tick(20000);
+	ok(call(OUTCOME_SUCCESS, 0, NULL) && st.state == BREAKER_CLOSED, "recovers on time");
+
+	/* A wall clock set forward is time passed for the wall clock: one probe. */
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	env.now_ms += 20000;
+	env.boot_ms += 1000;
+	ok(breaker_retry_in(&st, &env) == 10000, "the earlier clock decides");
+	env.now_ms += 2 * 3600 * 1000;
+	ok(breaker_retry_in(&st, &env) == 0, "clock set forward 2h: due");
+
+	/* After a reboot the boot clock means nothing: the wall clock decides,
+	 * and a clock set back stretches no period beyond its length. */
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	env.boot_id = 43;
+	env.boot_ms = 100;
+	env.now_ms += 10000;
+	ok(breaker_retry_in(&st, &env) == 20000, "another boot: the wall clock decides");
+	env.now_ms -= 24 * 3600 * 1000;
+	ok(breaker_retry_in(&st, &env) == 30000, "another boot, clock set back: one period");
+	ok(!call(OUTCOME_SUCCESS, 0, NULL), "still rejected");
+	ok(st.boot_id == 43 && st.retry_boot_ms == 100 + 30000, "anchored on the new boot");
+	env.boot_ms += 30000;
 	ok(call(OUTCOME_SUCCESS, 0, NULL) && st.state == BREAKER_CLOSED, "recovers a period later");
+}
+
+/* Issue 13 item 7: a hold set by hand lasts as asked, whatever its length. */
+static void test_long_hold(void)
+{
+	struct breaker_transition tr;
+	struct breaker_decision d;
+	int64_t day = 24 * 3600 * 1000;
+
+	fresh();
+	breaker_trip(&st, &env, day, "maintenance", &tr);
+	tick(60000);
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_HELD,
+	   "a day's hold: rejected after a minute, held by hand");
+	ok(st.retry_at_ms == env.now_ms + day - 60000, "retry time not pulled in: %lld",
+	   (long long)(st.retry_at_ms - env.now_ms));
+	tick(day - 60000 - 1);
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted, "still held 1ms before the day is over");
+	tick(1);
+	breaker_admit(&st, &set, &env, &d);
+	ok(d.admitted && d.probe, "a probe once the day is over");
+
+	/* the same after a reboot, on the wall clock alone */
+	fresh();
+	breaker_trip(&st, &env, day, NULL, &tr);
+	env.boot_id = 0;
+	env.now_ms += 60000;
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && breaker_retry_in(&st, &env) == day - 60000,
+	   "no boot clock: the hold still lasts the day");
+}
+
+/* Issue 13 item 8: manual commands that change nothing record nothing. */
+static void test_manual_noop(void)
+{
+	struct breaker_transition tr;
+	int64_t gen;
+
+	fresh();
+	ok(breaker_trip(&st, &env, 0, "db", &tr), "first trip changes the breaker");
+	gen = st.generation;
+	ok(!breaker_trip(&st, &env, 0, "db", &tr), "same trip again: nothing changes");
+	ok(st.totals.opens == 1 && st.generation == gen, "no open, no generation");
+	ok(breaker_trip(&st, &env, 0, "disk", &tr), "another reason: a renewal");
+	ok(tr.from == BREAKER_OPEN && tr.to == BREAKER_OPEN && st.totals.opens == 1 &&
+		   st.generation == gen,
+	   "a renewal counts no open and keeps the generation");
+	ok(strcmp(st.mode_reason, "disk") == 0 && strcmp(st.reason, "tripped by hand: disk") == 0,
+	   "the renewal's reason is kept");
+	ok(breaker_trip(&st, &env, 5000, "disk", &tr) && st.mode == BREAKER_NORMAL &&
+		   breaker_retry_in(&st, &env) == 5000 && st.totals.opens == 1,
+	   "a hold given to a tripped breaker: renewal with a retry time");
+	tick(1000);
+	ok(breaker_trip(&st, &env, 5000, "disk", &tr) && breaker_retry_in(&st, &env) == 5000 &&
+		   st.totals.opens == 1 && st.generation == gen,
+	   "the same hold again: renewed from now, no open");
+
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	gen = st.generation;
+	ok(breaker_trip(&st, &env, 0, NULL, &tr) && st.totals.opens == 1 && st.generation == gen,
+	   "tripping a breaker that opened by itself counts no second open");
+
+	fresh();
+	ok(breaker_bypass(&st, &env, "x", &tr), "first bypass changes the mode");
+	ok(!breaker_bypass(&st, &env, "x", &tr), "second bypass: nothing changes");
+	ok(breaker_bypass(&st, &env, "y", &tr) && strcmp(st.mode_reason, "y") == 0,
+	   "bypass with another reason: a change");
+}
+
+/* Issue 13 item 11: a count window smaller than min_calls still counts. */
+static void test_min_calls_window(void)
+{
+	fresh();
+	set.failure_threshold = 0;
+	set.window_calls = 5;
+	set.failure_rate = 50;
+	ok(breaker_min_calls(&set) == 5, "min_calls in force: the window size");
+	for (int i = 0; i < 2; i++)
+		call(OUTCOME_SUCCESS, 0, NULL);
+	for (int i = 0; i < 2; i++)
+		call(OUTCOME_FAILURE, 1, NULL);
+	ok(st.state == BREAKER_CLOSED, "4 calls of a 5-call window: not yet");
+	call(OUTCOME_FAILURE, 1, NULL);
+	ok(st.state == BREAKER_OPEN, "3 of 5 failed: opens although min_calls is 10");
+	set.window_calls = 0;
+	set.window_ms = 60000;
+	ok(breaker_min_calls(&set) == 10, "a time window keeps min_calls");
 }
 
 static void test_manual(void)
@@ -298,7 +426,7 @@ static void test_manual(void)
 	ok(breaker_trip(&st, &env, 0, "maintenance", &tr), "trip");
 	ok(st.state == BREAKER_OPEN && st.mode == BREAKER_FORCED_OPEN, "forced open");
 	ok(strcmp(tr.reason, "tripped by hand: maintenance") == 0, "reason: %s", tr.reason);
-	env.now_ms += 365LL * 24 * 3600 * 1000;
+	tick(365LL * 24 * 3600 * 1000);
 	breaker_admit(&st, &set, &env, &d);
 	ok(!d.admitted && d.reject == REJECT_FORCED, "still rejected a year later");
 	ok(breaker_reset(&st, &set, &env, &tr) && st.state == BREAKER_CLOSED, "reset closes");
@@ -307,7 +435,7 @@ static void test_manual(void)
 	breaker_trip(&st, &env, 5000, NULL, &tr);
 	breaker_admit(&st, &set, &env, &d);
 	ok(!d.admitted && d.reject == REJECT_HELD, "trip --for: open, held by hand");
-	env.now_ms += 5000;
+	tick(5000);
 	breaker_admit(&st, &set, &env, &d);
 	ok(d.admitted && d.probe, "trip --for: probe after the duration");
 	{
@@ -358,14 +486,14 @@ static void test_leases_matter(void)
 	bool agree = true;
 
 	fresh();
-	ok(breaker_leases_matter(&st, &set, env.now_ms), "closed: leases matter");
+	ok(breaker_leases_matter(&st, &set, &env), "closed: leases matter");
 	set.failure_threshold = 1;
 	set.max_concurrent = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
-	ok(!breaker_leases_matter(&st, &set, env.now_ms), "open and waiting: they do not");
+	ok(!breaker_leases_matter(&st, &set, &env), "open and waiting: they do not");
 	for (int64_t step = 0; step < 40000; step += 1000) {
-		env.now_ms += 1000;
-		if (breaker_leases_matter(&st, &set, env.now_ms))
+		tick(1000);
+		if (breaker_leases_matter(&st, &set, &env))
 			break;
 		saved = st;
 		breaker_admit(&st, &set, &env, &d0);
@@ -377,7 +505,7 @@ static void test_leases_matter(void)
 		agree = agree && !d0.admitted && !d.admitted && d0.reject == d.reject;
 	}
 	ok(agree, "while they do not, a call is rejected the same way at any load");
-	ok(breaker_leases_matter(&st, &set, env.now_ms), "recovery elapsed: they matter again");
+	ok(breaker_leases_matter(&st, &set, &env), "recovery elapsed: they matter again");
 	st.calls_inflight = 1;
 	breaker_admit(&st, &set, &env, &d);
 	ok(!d.admitted && d.reject == REJECT_CONCURRENCY && d.transitioned,
@@ -385,9 +513,9 @@ static void test_leases_matter(void)
 
 	fresh();
 	breaker_trip(&st, &env, 0, NULL, &tr);
-	ok(!breaker_leases_matter(&st, &set, env.now_ms), "tripped: they do not");
+	ok(!breaker_leases_matter(&st, &set, &env), "tripped: they do not");
 	breaker_bypass(&st, &env, NULL, &tr);
-	ok(breaker_leases_matter(&st, &set, env.now_ms), "bypassed: the cap still counts");
+	ok(breaker_leases_matter(&st, &set, &env), "bypassed: the cap still counts");
 	set.max_concurrent = 1;
 	st.calls_inflight = 1;
 	breaker_admit(&st, &set, &env, &d);
@@ -397,10 +525,10 @@ static void test_leases_matter(void)
 	set.failure_threshold = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
 	env.now_ms -= 24 * 3600 * 1000; /* the clock was set back a day */
-	ok(!breaker_leases_matter(&st, &set, env.now_ms), "clock set back: still waiting");
-	st.open_period_ms = 0;
-	ok(breaker_leases_matter(&st, &set, env.now_ms),
-	   "clock set back, no open period: admission is due, so they matter");
+	ok(!breaker_leases_matter(&st, &set, &env), "clock set back: still waiting");
+	env.boot_ms += 30000;
+	ok(breaker_leases_matter(&st, &set, &env),
+	   "clock set back, open period over by the boot clock: admission is due");
 }
 
 int main(void)
@@ -414,6 +542,9 @@ int main(void)
 	test_slow_calls();
 	test_backoff_and_jitter();
 	test_clock_backwards();
+	test_long_hold();
+	test_manual_noop();
+	test_min_calls_window();
 	test_manual();
 	test_concurrency();
 	test_leases_matter();

@@ -38,6 +38,7 @@ static const char *const spec_keys[] = {
 	"syslog",
 	"history_limit",
 	"on_store_error",
+	"lock_timeout",
 };
 #define SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
 
@@ -147,6 +148,7 @@ static void test_defaults(void)
 	ok(o.max_wait_ms == 0, "max_wait 0");
 	ok(!o.syslog, "syslog off");
 	ok(o.history_limit == 1000, "history_limit 1000");
+	ok(o.lock_timeout_ms == 10000, "lock_timeout 10s");
 	ok(o.on_store_error == ON_STORE_ERROR_RUN, "on_store_error run");
 
 	for (size_t i = 0; i < settings_count; i++) {

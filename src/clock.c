@@ -1,0 +1,73 @@
+/* The clocks cbexec reads: wall for dates, boot for shared deadlines, monotonic for waits. */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+static int64_t read_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The kernel's boot id names this boot: CLOCK_BOOTTIME values compare only
+ * between processes of the same boot. Its first 60 bits, as a positive number
+ * that fits an SQLite INTEGER; 0 when it cannot be read (not Linux, no /proc),
+ * which sends every deadline to the wall clock.
+ */
+static int64_t read_boot_id(void)
+{
+	char buf[64];
+	uint64_t id = 0;
+	int fd, n, digits = 0;
+	ssize_t len;
+
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (ssize_t i = 0; i < len && digits < 15; i++) {
+		if ((n = hex_digit(buf[i])) < 0)
+			continue; /* the dashes */
+		id = id << 4 | (uint64_t)n;
+		digits++;
+	}
+	return digits == 15 ? (int64_t)id : 0;
+}
+
+void clock_now(struct breaker_env *env)
+{
+	static int64_t boot_id;
+	static bool known;
+
+	if (!known) {
+		boot_id = read_boot_id();
+		known = true;
+	}
+	env->now_ms = read_ms(CLOCK_REALTIME);
+	env->boot_ms = read_ms(CLOCK_BOOTTIME);
+	env->boot_id = env->boot_ms > 0 ? boot_id : 0;
+}
+
+int64_t clock_mono_ms(void)
+{
+	return read_ms(CLOCK_MONOTONIC);
+}
