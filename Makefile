@@ -36,8 +36,8 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 SRC = $(wildcard src/*.c)
 OBJ = $(SRC:.c=.o)
-# Modules with no I/O, linked into the unit tests and fuzz targets.
-PURE = src/breaker.o src/window.o src/parse.o src/options.o
+# Modules with no I/O (statepath: its judges), linked into the unit tests.
+PURE = src/breaker.o src/window.o src/parse.o src/options.o src/escape.o src/statepath.o
 UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 

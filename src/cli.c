@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "escape.h"
 #include "exitcodes.h"
 #include "xmalloc.h"
 
@@ -159,6 +160,19 @@ struct store *cli_open_store(const char *path)
 	return opened;
 }
 
+struct store *cli_open_store_readonly(const char *path, int missing_exit)
+{
+	char err[512];
+	int rc = store_open_readonly(&opened, path, err, sizeof(err));
+
+	if (rc == STORE_NOTFOUND)
+		errx(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)", path,
+		     err);
+	if (rc != STORE_OK)
+		errx(EXIT_CANCELED, "%s: %s", path, err);
+	return opened;
+}
+
 void cli_check_names(int n, char *const *names)
 {
 	const char *why;
@@ -221,9 +235,11 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 {
 	if (strlen(r) > CLI_REASON_MAX)
 		cli_usage_error(e, "--reason is longer than %d bytes", CLI_REASON_MAX);
-	for (const unsigned char *p = (const unsigned char *)r; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			cli_usage_error(e, "--reason contains a control character");
+	/* Valid UTF-8, so that every JSON output that carries it is too. */
+	if (!text_utf8_valid(r))
+		cli_usage_error(e, "--reason is not valid UTF-8; give it in a UTF-8 locale");
+	if (text_has_control(r))
+		cli_usage_error(e, "--reason contains a control character");
 }
 
 void cli_update_by_hand(const char *db, int n, char *const *names, struct breaker_env *env,
@@ -318,13 +334,14 @@ void cli_print_settings_help(FILE *out)
 void cli_explain_rejection(const char *name, const struct options *o,
 			   const struct breaker_state *st, enum breaker_reject why, int64_t now_ms)
 {
-	char in[32];
+	char in[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
 
 	switch (why) {
 	case REJECT_FORCED:
+		/* Reasons come from the state file: printed escaped. */
 		if (st->mode_reason[0])
 			warnx("%s: circuit tripped by hand (%s); open until cbexec reset", name,
-			      st->mode_reason);
+			      escape_text(st->mode_reason, reason, sizeof(reason)));
 		else
 			warnx("%s: circuit tripped by hand; open until cbexec reset", name);
 		break;
@@ -341,10 +358,11 @@ void cli_explain_rejection(const char *name, const struct options *o,
 					? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
 					: 0,
 				in, sizeof(in));
+		escape_text(st->reason, reason, sizeof(reason));
 		if (strncmp(st->reason, "tripped", 7) == 0)
-			warnx("%s: circuit open (%s); next try in %s", name, st->reason, in);
+			warnx("%s: circuit open (%s); next try in %s", name, reason, in);
 		else
-			warnx("%s: circuit open after %s; next try in %s", name, st->reason, in);
+			warnx("%s: circuit open after %s; next try in %s", name, reason, in);
 		break;
 	}
 }

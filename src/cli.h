@@ -39,6 +39,9 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o);
 char *cli_db_path(const char *db);
 /* Opens the store or exits 125 with the path and the problem. */
 struct store *cli_open_store(const char *path);
+/* Opens the store read-only (creating nothing) or exits: missing_exit if the
+ * file does not exist, 125 on any other problem. */
+struct store *cli_open_store_readonly(const char *path, int missing_exit);
 /* Exits 125 if any name is not a valid breaker name. */
 void cli_check_names(int n, char *const *names);
 
@@ -59,7 +62,7 @@ void cli_explain_rejection(const char *name, const struct options *o,
 bool cli_disabled(void);
 
 /* Exits 125 unless r is a --reason that trip and bypass accept: up to
- * CLI_REASON_MAX bytes, no control characters. */
+ * CLI_REASON_MAX bytes of valid UTF-8, no control characters. */
 #define CLI_REASON_MAX 200
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 

@@ -21,6 +21,8 @@ struct row {
 struct rows {
 	struct row *v;
 	size_t n, cap;
+	struct store *s;
+	const char *path;
 };
 
 static int collect(const char *name, const struct breaker_state *st,
@@ -29,6 +31,12 @@ static int collect(const char *name, const struct breaker_state *st,
 	struct rows *r = ctx;
 
 	(void)saved;
+	/* One row that cannot be understood must not take every breaker's
+	 * metrics with it: named on stderr, left out of the exposition. */
+	if (!st) {
+		warnx("%s: %s; skipped", r->path, store_errmsg(r->s));
+		return 0;
+	}
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
 		struct row *v = realloc(r->v, r->cap * sizeof(*v));
@@ -78,13 +86,14 @@ static void family(const char *metric, const char *type, const char *help, FILE 
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
 }
 
-/* Milliseconds as seconds with exactly three decimals: no rounding through double. */
+/* Milliseconds as seconds with exactly three decimals: no rounding through double.
+ * The magnitude in unsigned arithmetic, so that INT64_MIN is no overflow. */
 static void put_seconds(int64_t ms, FILE *out)
 {
 	const char *sign = ms < 0 ? "-" : "";
-	long long a = ms < 0 ? -(long long)ms : (long long)ms;
+	unsigned long long a = ms < 0 ? 0 - (unsigned long long)ms : (unsigned long long)ms;
 
-	fprintf(out, " %s%lld.%03lld\n", sign, a / 1000, a % 1000);
+	fprintf(out, " %s%llu.%03llu\n", sign, a / 1000, a % 1000);
 }
 
 enum field {
@@ -215,7 +224,9 @@ static int metrics_exec(int argc, char **argv)
 	if (optind < argc)
 		cli_usage_error(&cmd_metrics_entry, "unexpected argument: %s", argv[optind]);
 	path = cli_db_path(db);
-	s = cli_open_store(path);
+	s = cli_open_store_readonly(path, EXIT_CANCELED);
+	rows.s = s;
+	rows.path = path;
 	/* Read everything before printing anything: a store error must not leave a
 	 * half-written exposition for a textfile collector to pick up. */
 	if (store_each(s, collect, &rows) != STORE_OK)

@@ -25,6 +25,9 @@ static void reset_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 struct names {
 	char **v;
 	size_t n, cap;
+	struct store *listing; /* store_each is listing them: a NULL st is a bad row */
+	const char *path;
+	bool skipped;
 };
 
 static int add_name(const char *name, const struct breaker_state *st,
@@ -32,8 +35,14 @@ static int add_name(const char *name, const struct breaker_state *st,
 {
 	struct names *ns = vctx;
 
-	(void)st;
 	(void)saved;
+	/* A row that cannot be understood is left for a person (cbexec delete),
+	 * and the others are reset. */
+	if (ns->listing && !st) {
+		warnx("%s: %s; not reset", ns->path, store_errmsg(ns->listing));
+		ns->skipped = true;
+		return 0;
+	}
 	if (ns->n == ns->cap) {
 		ns->cap = ns->cap ? ns->cap * 2 : 16;
 		char **v = realloc(ns->v, ns->cap * sizeof(*v));
@@ -88,8 +97,13 @@ static int reset_exec(int argc, char **argv)
 	path = cli_db_path(db);
 	s = cli_open_store(path);
 	if (every) {
+		all.listing = s;
+		all.path = path;
 		if (store_each(s, add_name, &all) != STORE_OK)
 			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		all.listing = NULL;
+		if (all.skipped)
+			rc = EXIT_CANCELED;
 	} else {
 		for (int i = 0; i < argc; i++)
 			add_name(argv[i], NULL, NULL, &all);

@@ -27,6 +27,8 @@ print("\n".join(sorted(out)))
 counters="calls successes failures ignored timeouts slow_calls rejected opens"
 
 @test "an empty state file gives HELP and TYPE lines only, and parses" {
+	sub trip a
+	sub delete a
 	run sub metrics
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
