@@ -423,7 +423,7 @@ static int64_t clamp_u32(int64_t v)
  */
 #define ROW_TIME_MAX	   INT64_C(253402300799999)
 #define ROW_COUNTER_MAX	   INT64_MAX
-#define ROW_GENERATION_MAX (INT64_C(1) << 62)
+#define ROW_GENERATION_MAX (INT64_C(1) << 62) /* generation, history_seq: incremented */
 
 /* The columns' names, for the message about a row that cannot be used. */
 static const char *const column_name[C_COUNT] = {
@@ -482,7 +482,7 @@ static const struct {
 	[C_RECOVERY_TIMEOUT] = { 0, ROW_TIME_MAX },
 	[C_HALF_OPEN_MAX_CALLS] = { 0, UINT32_MAX },
 	[C_MAX_CONCURRENT] = { 0, UINT32_MAX },
-	[C_HISTORY_SEQ] = { 0, ROW_COUNTER_MAX - 1 },
+	[C_HISTORY_SEQ] = { 0, ROW_GENERATION_MAX },
 };
 
 static void row_invalid(struct store *s, const char *name, int col, const char *why)
