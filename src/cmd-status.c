@@ -223,8 +223,9 @@ static int status_exec(int argc, char **argv)
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json] [--names] [--db PATH] [NAME...]",
-	.summary =
-		"show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown name",
+	.summary = "show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown "
+		   "name or no "
+		   "state file",
 	.help = "Options:\n"
 		"      --json       a JSON array, one object per breaker\n"
 		"      --names      breaker names only, one per line\n"
