@@ -828,8 +828,11 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 	rc = load(s, name, st, saved ? saved : &unused, &seq);
 	if (rc == STORE_OK && count_leases(s, name, now_ms, true, st) < 0)
 		rc = STORE_ERR;
-	if (rc == STORE_ERR || rc == STORE_INVALID) {
-		abort_txn(s);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	/* A bad row is not a failed transaction: a snapshot goes on. */
+	if (rc == STORE_INVALID) {
+		end_read(s);
 		return rc;
 	}
 	end_read(s);

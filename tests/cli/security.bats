@@ -361,6 +361,9 @@ sane() {
 		[ "$status" -eq 3 ]
 		[ "${#lines[@]}" -eq 2 ] && [[ "${lines[1]}" == "good "* ]]
 		[ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"breaker bad: column"*"; skipped" ]]
+		run --separate-stderr "$CBEXEC" status --db "$db" bad good
+		[ "$status" -eq 3 ]
+		[ "${#lines[@]}" -eq 2 ] && [[ "${lines[1]}" == "good "* ]]
 		run --separate-stderr "$CBEXEC" status --json --db "$db"
 		[ "$status" -eq 3 ]
 		[ "$(echo "$output" | "$PY" -c 'import json,sys; print([b["name"] for b in json.load(sys.stdin)])')" = "['good']" ]
