@@ -36,8 +36,9 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 SRC = $(wildcard src/*.c)
 OBJ = $(SRC:.c=.o)
-# Modules with no I/O, linked into the unit tests and fuzz targets.
-PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o
+# Modules with no I/O (statepath: its judges), linked into the unit tests.
+PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o src/escape.o \
+	src/statepath.o
 UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 

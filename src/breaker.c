@@ -43,6 +43,18 @@ static const char *const state_names[] = { "closed", "open", "half_open" };
 /* The start of the reason breaker_trip() writes. Only this file writes reasons,
  * so this is the one place that knows how a hold by hand reads. */
 static const char by_hand[] = "tripped by hand";
+/* Counters saturate: a total read back at its maximum from a damaged file
+ * stays there rather than overflow (undefined for int64_t). */
+static void count_one(int64_t *v)
+{
+	if (*v < INT64_MAX)
+		(*v)++;
+}
+
+static uint32_t count_u32(uint32_t v)
+{
+	return v < UINT32_MAX ? v + 1 : v;
+}
 
 const char *breaker_state_name(enum breaker_state_kind k)
 {
@@ -131,7 +143,7 @@ static void open_breaker(struct breaker_state *st, const struct breaker_settings
 	change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
 	set_retry(st, env, jittered(st->open_period_ms, set, env));
 	st->open_length_ms = st->retry_at_ms - env->now_ms;
-	st->totals.opens++;
+	count_one(&st->totals.opens);
 }
 
 /* Invariant 6. */
@@ -219,7 +231,7 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 	d->admitted = d->reject == REJECT_NONE;
 	d->generation = st->generation;
 	if (!d->admitted)
-		st->totals.rejected++;
+		count_one(&st->totals.rejected);
 	if (d->probe)
 		st->probes_inflight++;
 	if (d->admitted)
@@ -290,23 +302,23 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 	char reason[BREAKER_REASON_MAX], what[64];
 	bool failure = call->outcome == OUTCOME_FAILURE;
 
-	st->totals.calls++;
+	count_one(&st->totals.calls);
 	switch (call->outcome) {
 	case OUTCOME_SUCCESS:
-		st->totals.successes++;
+		count_one(&st->totals.successes);
 		break;
 	case OUTCOME_FAILURE:
-		st->totals.failures++;
+		count_one(&st->totals.failures);
 		st->last_failure_at_ms = env->now_ms;
 		break;
 	case OUTCOME_IGNORED:
-		st->totals.ignored++;
+		count_one(&st->totals.ignored);
 		break;
 	}
 	if (call->timed_out)
-		st->totals.timeouts++;
+		count_one(&st->totals.timeouts);
 	if (call->slow)
-		st->totals.slow++;
+		count_one(&st->totals.slow);
 	if (call->exit_code >= 0)
 		st->last_exit = call->exit_code;
 
@@ -315,7 +327,7 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 	    call->outcome == OUTCOME_IGNORED)
 		return false;
 
-	st->consecutive_failures = failure ? st->consecutive_failures + 1 : 0;
+	st->consecutive_failures = failure ? count_u32(st->consecutive_failures) : 0;
 	if (st->state == BREAKER_CLOSED) {
 		window_configure(&st->window, set->window_calls, set->window_ms);
 		if (st->window.kind != WINDOW_NONE)
@@ -332,7 +344,8 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 			open_breaker(st, set, env, reason, tr);
 			return true;
 		}
-		if (++st->consecutive_successes < set->success_threshold)
+		st->consecutive_successes = count_u32(st->consecutive_successes);
+		if (st->consecutive_successes < set->success_threshold)
 			return false;
 		if (set->success_threshold > 1)
 			snprintf(reason, sizeof(reason), "%u probes succeeded",
@@ -387,7 +400,7 @@ bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64
 		st->retry_at_ms = 0;
 	} else {
 		change_state(st, BREAKER_OPEN, env->now_ms, reason, tr);
-		st->totals.opens++;
+		count_one(&st->totals.opens);
 	}
 	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why);
 	st->mode = mode;

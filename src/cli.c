@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "escape.h"
 #include "exitcodes.h"
 #include "suggest.h"
 #include "xmalloc.h"
@@ -305,6 +306,19 @@ struct store *cli_open_store(const char *path)
 	return opened;
 }
 
+struct store *cli_open_store_readonly(const char *path, int missing_exit)
+{
+	char err[512];
+	int rc = store_open_readonly(&opened, path, err, sizeof(err));
+
+	if (rc == STORE_NOTFOUND)
+		errx(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)", path,
+		     err);
+	if (rc != STORE_OK)
+		errx(EXIT_CANCELED, "%s: %s", path, err);
+	return opened;
+}
+
 void cli_check_names(int n, char *const *names)
 {
 	enum parse_err why;
@@ -400,9 +414,11 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 {
 	if (strlen(r) > CLI_REASON_MAX)
 		cli_usage_error(e, "--reason is longer than %d bytes", CLI_REASON_MAX);
-	for (const unsigned char *p = (const unsigned char *)r; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			cli_usage_error(e, "--reason contains a control character");
+	/* Valid UTF-8, so that every JSON output that carries it is too. */
+	if (!text_utf8_valid(r))
+		cli_usage_error(e, "--reason is not valid UTF-8; give it in a UTF-8 locale");
+	if (text_has_control(r))
+		cli_usage_error(e, "--reason contains a control character");
 }
 
 void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
@@ -499,6 +515,8 @@ struct match_ctx {
 	const char *pattern;
 	struct cli_names *out;
 	size_t found;
+	struct store *s;
+	const char *path;
 };
 
 static int match_name(const char *name, const struct breaker_state *st,
@@ -506,13 +524,19 @@ static int match_name(const char *name, const struct breaker_state *st,
 {
 	struct match_ctx *m = vctx;
 
-	(void)st;
 	(void)saved;
 	/* Names hold no '/' and no '\\': no fnmatch flag would change a match. */
-	if (fnmatch(m->pattern, name, 0) == 0) {
-		cli_names_add(m->out, name);
-		m->found++;
+	if (fnmatch(m->pattern, name, 0) != 0)
+		return 0;
+	m->found++;
+	/* One row that cannot be understood (store_each hands it over without a
+	 * state) must not take the others with it: it is left for a person. */
+	if (!st) {
+		warnx("%s: %s; skipped", m->path, store_errmsg(m->s));
+		m->out->skipped = true;
+		return 0;
 	}
+	cli_names_add(m->out, name);
 	return 0;
 }
 
@@ -521,7 +545,7 @@ void cli_expand_names(struct store *s, const char *path, int n, char *const *ope
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
-		struct match_ctx m = { operands[i], out, 0 };
+		struct match_ctx m = { operands[i], out, 0, s, path };
 
 		if (!cli_is_pattern(operands[i])) {
 			cli_names_add(out, operands[i]);
@@ -642,13 +666,14 @@ void cli_print_settings_help(FILE *out)
 void cli_explain_rejection(const char *name, const struct options *o,
 			   const struct breaker_state *st, enum breaker_reject why, int64_t now_ms)
 {
-	char in[32];
+	char in[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
 
 	switch (why) {
 	case REJECT_FORCED:
+		/* Reasons come from the state file: printed escaped. */
 		if (st->mode_reason[0])
 			warnx("%s: circuit tripped by hand (%s); open until cbexec reset", name,
-			      st->mode_reason);
+			      escape_text(st->mode_reason, reason, sizeof(reason)));
 		else
 			warnx("%s: circuit tripped by hand; open until cbexec reset", name);
 		break;
@@ -667,10 +692,11 @@ void cli_explain_rejection(const char *name, const struct options *o,
 				in, sizeof(in));
 		/* A hold's reason is a sentence of its own ("tripped by hand: ..."); an
 		 * automatic open's reason says what it came after. */
+		escape_text(st->reason, reason, sizeof(reason));
 		if (why == REJECT_HELD)
-			warnx("%s: circuit open (%s); next try in %s", name, st->reason, in);
+			warnx("%s: circuit open (%s); next try in %s", name, reason, in);
 		else
-			warnx("%s: circuit open after %s; next try in %s", name, st->reason, in);
+			warnx("%s: circuit open after %s; next try in %s", name, reason, in);
 		break;
 	}
 }

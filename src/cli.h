@@ -64,6 +64,9 @@ char *cli_find_db_path(const char *db);
 char *cli_db_path(const char *db);
 /* Opens the store or exits 125 with the path and the problem. */
 struct store *cli_open_store(const char *path);
+/* Opens the store read-only (creating nothing) or exits: missing_exit if the
+ * file does not exist, 125 on any other problem. */
+struct store *cli_open_store_readonly(const char *path, int missing_exit);
 /* Exits 125 if any name is not a valid breaker name. */
 void cli_check_names(int n, char *const *names);
 
@@ -73,11 +76,13 @@ bool cli_is_pattern(const char *operand);
 void cli_check_names_or_patterns(int n, char *const *operands);
 /* The breaker names the operands stand for: a pattern (fnmatch(3)) is replaced by
  * the existing names it matches, in name order; one that matches none is kept, to
- * be reported as an unknown name. Exits 125 on a store error. Free with
+ * be reported as an unknown name. A matching row that cannot be understood is left
+ * out with a warning, and skipped says so. Exits 125 on a store error. Free with
  * cli_names_free(). */
 struct cli_names {
 	char **v;
 	size_t n, cap;
+	bool skipped;
 };
 void cli_expand_names(struct store *s, const char *path, int n, char *const *operands,
 		      struct cli_names *out);
@@ -108,7 +113,7 @@ void cli_explain_rejection(const char *name, const struct options *o,
 bool cli_disabled(void);
 
 /* Exits 125 unless r is a --reason that trip and bypass accept: up to
- * CLI_REASON_MAX bytes, no control characters. */
+ * CLI_REASON_MAX bytes of valid UTF-8, no control characters. */
 #define CLI_REASON_MAX 200
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "exitcodes.h"
 
 #define HISTORY_LIMIT_DEFAULT 1000
@@ -15,12 +16,14 @@
  * (half_open), so one pattern finds an event in all three. */
 static int print_event(const struct store_event *ev, void *ctx)
 {
-	char when[32];
+	char when[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
 
-	(void)ctx;
 	cli_format_time(ev->time_ms, when, sizeof(when));
-	printf("%s  %s -> %s  %s\n", when, breaker_state_name(ev->from), breaker_state_name(ev->to),
-	       ev->reason ? ev->reason : "");
+	/* Escaped: the text comes from the state file, and a control byte there
+	 * must neither reach the terminal nor split the line. */
+	fprintf((FILE *)ctx, "%s  %s -> %s  %s\n", when, breaker_state_name(ev->from),
+		breaker_state_name(ev->to),
+		escape_text(ev->reason ? ev->reason : "", reason, sizeof(reason)));
 	return 0;
 }
 
@@ -34,7 +37,9 @@ static int history_exec(const struct args *a)
 	struct breaker_settings saved;
 	char *const *argv = a->argv;
 	struct store *s;
-	char *path;
+	char *path, *text = NULL;
+	size_t len = 0;
+	FILE *out;
 	int rc;
 
 	if ((v = cli_arg(a, "limit")) != NULL &&
@@ -43,17 +48,28 @@ static int history_exec(const struct args *a)
 				parse_strerror(why), HISTORY_LIMIT_MAX);
 	cli_check_names(1, argv);
 	path = cli_db_path(cli_arg(a, "db"));
-	s = cli_open_store(path);
+	s = cli_open_store_readonly(path, EXIT_CANCELED);
+	if (!(out = open_memstream(&text, &len)))
+		err(EXIT_CANCELED, "out of memory");
 
 	/* An unknown name is far more often a typo than a breaker with no history:
-	 * say so rather than print nothing. */
-	rc = store_read(s, argv[0], cli_now_ms(), &st, &saved);
+	 * say so rather than print nothing. Everything is read in one snapshot
+	 * and printed after it ends (see store_snapshot_begin). */
+	rc = store_snapshot_begin(s);
+	if (rc == STORE_OK)
+		rc = store_read(s, argv[0], cli_now_ms(), &st, &saved);
 	if (rc == STORE_OK) {
 		if (json)
-			rc = store_history_json(s, argv[0], (uint32_t)limit, stdout);
+			rc = store_history_json(s, argv[0], (uint32_t)limit, out);
 		else
-			rc = store_history(s, argv[0], (uint32_t)limit, print_event, NULL);
+			rc = store_history(s, argv[0], (uint32_t)limit, print_event, out);
 	}
+	store_snapshot_end(s);
+	if (fclose(out) == EOF)
+		err(EXIT_CANCELED, "out of memory");
+	if (rc == STORE_OK)
+		fwrite(text, 1, len, stdout);
+	free(text);
 	/* NOTFOUND after a successful read: deleted since. */
 	if (rc == STORE_NOTFOUND) {
 		warnx("%s: no such breaker", argv[0]);

@@ -23,6 +23,8 @@ struct rows {
 	size_t n, cap;
 	const struct cli_names *only; /* the names asked for, or NULL for all */
 	bool *seen;		      /* by index into only */
+	struct store *s;
+	const char *path;
 };
 
 /* A breaker asked for: by name, or by a pattern that cli_expand_names turned
@@ -47,6 +49,12 @@ static int collect(const char *name, const struct breaker_state *st,
 	(void)saved;
 	if (!wanted(r, name))
 		return 0;
+	/* One row that cannot be understood must not take every breaker's
+	 * metrics with it: named on stderr, left out of the exposition. */
+	if (!st) {
+		warnx("%s: %s; skipped", r->path, store_errmsg(r->s));
+		return 0;
+	}
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
 		struct row *v = realloc(r->v, r->cap * sizeof(*v));
@@ -96,13 +104,14 @@ static void family(const char *metric, const char *type, const char *help, FILE 
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
 }
 
-/* Milliseconds as seconds with exactly three decimals: no rounding through double. */
+/* Milliseconds as seconds with exactly three decimals: no rounding through double.
+ * The magnitude in unsigned arithmetic, so that INT64_MIN is no overflow. */
 static void put_seconds(int64_t ms, FILE *out)
 {
 	const char *sign = ms < 0 ? "-" : "";
-	long long a = ms < 0 ? -(long long)ms : (long long)ms;
+	unsigned long long a = ms < 0 ? 0 - (unsigned long long)ms : (unsigned long long)ms;
 
-	fprintf(out, " %s%lld.%03lld\n", sign, a / 1000, a % 1000);
+	fprintf(out, " %s%llu.%03llu\n", sign, a / 1000, a % 1000);
 }
 
 enum field {
@@ -212,7 +221,9 @@ static int metrics_exec(const struct args *a)
 
 	cli_check_names_or_patterns(a->argc, a->argv);
 	path = cli_db_path(cli_arg(a, "db"));
-	s = cli_open_store(path);
+	s = cli_open_store_readonly(path, EXIT_CANCELED);
+	rows.s = s;
+	rows.path = path;
 	if (a->argc > 0) {
 		cli_expand_names(s, path, a->argc, a->argv, &names);
 		rows.only = &names;

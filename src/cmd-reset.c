@@ -40,6 +40,8 @@ static int reset_exec(const struct args *a)
 		cli_expand_names(s, path, 1, (char *const[]){ "*" }, &all);
 	else
 		cli_expand_names(s, path, a->argc, a->argv, &all);
+	if (all.skipped)
+		rc = EXIT_CANCELED;
 
 	/* The machine's reset needs no settings of the breaker: the open period it
 	 * sets back is set again from the caller's settings when it next opens. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "runner.h"
@@ -134,7 +135,7 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 		      const struct breaker_transition *tr, const struct breaker_state *after,
 		      int64_t now_ms)
 {
-	char what[BREAKER_REASON_MAX + 64];
+	char what[ESCAPE_SIZE(BREAKER_REASON_MAX) + 64], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
 	struct hook_env e;
 
 	memset(&e, 0, sizeof(e));
@@ -143,7 +144,8 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 	e.to = breaker_state_name(tr->to);
 	e.reason = tr->reason;
 	if (tr->reason[0])
-		snprintf(what, sizeof(what), "%s -> %s: %s", e.from, e.to, tr->reason);
+		snprintf(what, sizeof(what), "%s -> %s: %s", e.from, e.to,
+			 escape_text(tr->reason, reason, sizeof(reason)));
 	else
 		snprintf(what, sizeof(what), "%s -> %s", e.from, e.to);
 	if (!quiet)

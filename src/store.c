@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "escape.h"
+#include "parse.h"
 #include "proc.h"
+#include "statepath.h"
 #include "store.h"
 
 /*
@@ -47,6 +50,8 @@
 #define STORE_HISTORY_DEFAULT	 1000
 /* WAL pages after which a commit checkpoints; see store_open. */
 #define STORE_WAL_AUTOCHECKPOINT 32
+/* Bytes a WAL is cut back to when it restarts; see store_open. */
+#define STORE_JOURNAL_LIMIT	 "1048576"
 
 #define META_SQL		 "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"
 
@@ -170,8 +175,8 @@ enum column {
 		"state") ", "                                                                      \
 			 "'mode', CASE mode WHEN 0 THEN 'normal' WHEN 1 THEN 'tripped' WHEN 2 "    \
 			 "THEN 'bypass' END, "                                                     \
-			 "'mode_reason', nullif(mode_reason, ''), "                                \
-			 "'reason', reason, "                                                      \
+			 "'mode_reason', nullif(cbexec_text(mode_reason), ''), "                   \
+			 "'reason', cbexec_text(reason), "                                         \
 			 "'generation', generation, "                                              \
 			 "'consecutive_failures', consecutive_failures, "                          \
 			 "'failure_threshold', failure_threshold, "                                \
@@ -325,7 +330,8 @@ static const char *const query_sql[Q_COUNT] = {
 		"time") ", "
 			"'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME(
 				"to_state") ", "
-					    "'reason', reason)) FROM (SELECT * FROM (SELECT seq, "
+					    "'reason', cbexec_text(reason))) FROM (SELECT * FROM "
+					    "(SELECT seq, "
 					    "time, from_state, "
 					    "to_state, reason FROM history WHERE breaker = ?1 "
 					    "ORDER BY seq DESC "
@@ -343,6 +349,7 @@ static const char *const query_sql[Q_COUNT] = {
 
 struct store {
 	sqlite3 *db;
+	bool snapshot;		     /* inside store_snapshot_begin: reads share its transaction */
 	sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use */
 	int64_t lock_timeout_ms;
 	char err[512];
@@ -414,14 +421,35 @@ static int abort_txn(struct store *s)
 			sqlite3_reset(s->stmt[i]);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->snapshot = false;
 	return STORE_ERR;
+}
+
+/* The BEGIN of a read: none inside a snapshot, which is already one. */
+static int begin_read(struct store *s)
+{
+	return s->snapshot ? 0 : run_query(s, Q_BEGIN);
 }
 
 /* ROLLBACK of a transaction that wrote nothing on purpose; its failure is not an error. */
 static void end_read(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (!s->snapshot && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_snapshot_begin(struct store *s)
+{
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	s->snapshot = true;
+	return STORE_OK;
+}
+
+void store_snapshot_end(struct store *s)
+{
+	s->snapshot = false;
+	end_read(s);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
@@ -439,27 +467,151 @@ static int64_t clamp_u32(int64_t v)
 	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : v;
 }
 
+/*
+ * What decode_row accepts. Times up to the end of year 9999 and durations as
+ * long, so that a time plus a duration, or the difference of two times, never
+ * overflows int64_t; counters that the machine increments end below their
+ * type's maximum (or saturate there, see breaker.c).
+ */
+#define ROW_TIME_MAX	   INT64_C(253402300799999)
+#define ROW_COUNTER_MAX	   INT64_MAX
+#define ROW_GENERATION_MAX (INT64_C(1) << 62) /* generation, history_seq: incremented */
+
+/* The columns' names, for the message about a row that cannot be used. */
+static const char *const column_name[C_COUNT] = {
+	"state",
+	"mode",
+	"generation",
+	"consecutive_failures",
+	"consecutive_successes",
+	"state_changed_at",
+	"retry_at",
+	"open_period",
+	"last_failure_at",
+	"last_exit",
+	"reason",
+	"mode_reason",
+	"total_calls",
+	"total_successes",
+	"total_failures",
+	"total_ignored",
+	"total_rejected",
+	"total_timeouts",
+	"total_slow",
+	"total_opens",
+	"window",
+	"failure_threshold",
+	"success_threshold",
+	"recovery_timeout",
+	"half_open_max_calls",
+	"max_concurrent",
+	"history_seq",
+	"retry_boot",
+	"boot_id",
+	"open_length",
+};
+
+static const struct {
+	int64_t lo, hi;
+} column_range[C_COUNT] = {
+	[C_STATE] = { BREAKER_CLOSED, BREAKER_HALF_OPEN },
+	[C_MODE] = { BREAKER_NORMAL, BREAKER_BYPASS },
+	[C_GENERATION] = { 0, ROW_GENERATION_MAX },
+	[C_CONSECUTIVE_FAILURES] = { 0, UINT32_MAX },
+	[C_CONSECUTIVE_SUCCESSES] = { 0, UINT32_MAX },
+	[C_STATE_CHANGED_AT] = { 0, ROW_TIME_MAX },
+	[C_RETRY_AT] = { 0, 2 * ROW_TIME_MAX },
+	[C_OPEN_PERIOD] = { 0, ROW_TIME_MAX },
+	[C_LAST_FAILURE_AT] = { 0, ROW_TIME_MAX },
+	[C_LAST_EXIT] = { -1, 255 },
+	[C_TOTAL_CALLS] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_SUCCESSES] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_FAILURES] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_IGNORED] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_REJECTED] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_TIMEOUTS] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_SLOW] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_OPENS] = { 0, ROW_COUNTER_MAX },
+	[C_FAILURE_THRESHOLD] = { 0, UINT32_MAX },
+	[C_SUCCESS_THRESHOLD] = { 0, UINT32_MAX },
+	[C_RECOVERY_TIMEOUT] = { 0, ROW_TIME_MAX },
+	[C_HALF_OPEN_MAX_CALLS] = { 0, UINT32_MAX },
+	[C_MAX_CONCURRENT] = { 0, UINT32_MAX },
+	[C_HISTORY_SEQ] = { 0, ROW_GENERATION_MAX },
+	[C_RETRY_BOOT] = { 0, 2 * ROW_TIME_MAX },
+	[C_BOOT_ID] = { 0, INT64_MAX },
+	[C_OPEN_LENGTH] = { 0, ROW_TIME_MAX },
+};
+
+static void row_invalid(struct store *s, const char *name, int col, const char *why)
+{
+	char q[ESCAPE_SIZE(64)];
+
+	escape_text(name, q, sizeof(q));
+	snprintf(s->err, sizeof(s->err),
+		 "breaker %s: column %s %s; the state file was edited or damaged "
+		 "(cbexec delete forgets the breaker)",
+		 q, column_name[col], why);
+}
+
+/* Type and range of every column of q's row from base: 0, or -1 with a message. */
+static int check_row(struct store *s, sqlite3_stmt *q, int base, const char *name)
+{
+	for (int c = 0; c < C_COUNT; c++) {
+		int type = sqlite3_column_type(q, base + c);
+		const char *text;
+
+		if (c == C_WINDOW) {
+			if (type != SQLITE_BLOB && type != SQLITE_NULL) {
+				row_invalid(s, name, c, "is not a blob");
+				return -1;
+			}
+		} else if (c == C_REASON || c == C_MODE_REASON) {
+			if (type != SQLITE_TEXT) {
+				row_invalid(s, name, c, "is not text");
+				return -1;
+			}
+			text = (const char *)sqlite3_column_text(q, base + c);
+			if (!text || sqlite3_column_bytes(q, base + c) >= BREAKER_REASON_MAX ||
+			    strlen(text) != (size_t)sqlite3_column_bytes(q, base + c) ||
+			    !text_utf8_valid(text)) {
+				row_invalid(s, name, c, "is not UTF-8 text of up to 255 bytes");
+				return -1;
+			}
+		} else {
+			int64_t v = sqlite3_column_int64(q, base + c);
+			char why[96];
+
+			if (type != SQLITE_INTEGER) {
+				row_invalid(s, name, c, "is not an integer");
+				return -1;
+			}
+			if (v < column_range[c].lo || v > column_range[c].hi) {
+				snprintf(why, sizeof(why), "holds %lld, outside %lld..%lld",
+					 (long long)v, (long long)column_range[c].lo,
+					 (long long)column_range[c].hi);
+				row_invalid(s, name, c, why);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Fills st, saved and *seq from the row whose columns start at base; the window
- * only if with_window, as only admission and outcomes need it. */
+ * only if with_window, as only admission and outcomes need it. Every column is
+ * checked first: a row edited by hand or damaged is refused whole, by name. */
 static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *name,
 		      bool with_window, struct breaker_state *st, struct breaker_settings *saved,
 		      int64_t *seq)
 {
-	int64_t state = sqlite3_column_int64(q, base + C_STATE);
-	int64_t mode = sqlite3_column_int64(q, base + C_MODE);
 	const void *blob;
 
-	if (state < BREAKER_CLOSED || state > BREAKER_HALF_OPEN || mode < BREAKER_NORMAL ||
-	    mode > BREAKER_BYPASS) {
-		snprintf(s->err, sizeof(s->err),
-			 "breaker %s: invalid state %lld or mode %lld in the "
-			 "state file",
-			 name, (long long)state, (long long)mode);
+	if (check_row(s, q, base, name) < 0)
 		return -1;
-	}
 	memset(st, 0, sizeof(*st));
-	st->state = (enum breaker_state_kind)state;
-	st->mode = (enum breaker_mode)mode;
+	st->state = (enum breaker_state_kind)sqlite3_column_int(q, base + C_STATE);
+	st->mode = (enum breaker_mode)sqlite3_column_int(q, base + C_MODE);
 	st->generation = sqlite3_column_int64(q, base + C_GENERATION);
 	st->consecutive_failures =
 		(uint32_t)clamp_u32(sqlite3_column_int64(q, base + C_CONSECUTIVE_FAILURES));
@@ -506,7 +658,7 @@ static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *na
 	return 0;
 }
 
-/* STORE_OK with the row, STORE_NOTFOUND, or STORE_ERR. */
+/* STORE_OK with the row, STORE_NOTFOUND, STORE_INVALID, or STORE_ERR. */
 static int load(struct store *s, const char *name, struct breaker_state *st,
 		struct breaker_settings *saved, int64_t *seq)
 {
@@ -518,7 +670,8 @@ static int load(struct store *s, const char *name, struct breaker_state *st,
 	bind_text(q, 1, name);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
-		ret = decode_row(s, q, 0, name, true, st, saved, seq) == 0 ? STORE_OK : STORE_ERR;
+		ret = decode_row(s, q, 0, name, true, st, saved, seq) == 0 ? STORE_OK
+									   : STORE_INVALID;
 	else if (rc == SQLITE_DONE)
 		ret = STORE_NOTFOUND;
 	else {
@@ -725,7 +878,7 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	 * transaction in the past by as long as the wait. */
 	clock_now(&t->env);
 	rc = load(s, t->name, &st, &saved, &seq);
-	if (rc == STORE_ERR)
+	if (rc == STORE_ERR || rc == STORE_INVALID)
 		return abort_txn(s);
 	if (rc == STORE_NOTFOUND) {
 		if (!t->create) {
@@ -783,7 +936,7 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 	int64_t seq;
 	int rc;
 
-	if (run_query(s, Q_BEGIN) < 0)
+	if (begin_read(s) < 0)
 		return abort_txn(s);
 	clock_now(&env);
 	env.now_ms = now_ms;
@@ -792,6 +945,11 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 		rc = STORE_ERR;
 	if (rc == STORE_ERR)
 		return abort_txn(s);
+	/* A bad row is not a failed transaction: a snapshot goes on. */
+	if (rc == STORE_INVALID) {
+		end_read(s);
+		return rc;
+	}
 	end_read(s);
 	return rc;
 }
@@ -804,14 +962,26 @@ int store_each(struct store *s, store_each_fn fn, void *ctx)
 	int64_t seq;
 	int rc;
 
-	if (run_query(s, Q_BEGIN) < 0 || !(q = query(s, Q_EACH)))
+	if (begin_read(s) < 0 || !(q = query(s, Q_EACH)))
 		return abort_txn(s);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(q, 0);
+		enum parse_err why;
+		bool good;
 
-		if (!name || decode_row(s, q, 1, name, false, &st, &saved, &seq) < 0)
-			return abort_txn(s);
-		if (fn(name, &st, &saved, ctx) != 0) {
+		/* A row that cannot be understood is passed on without its state,
+		 * for the caller to name and skip: one bad row must not hide the
+		 * others. */
+		if (!name || name_check(name, &why) < 0) {
+			snprintf(s->err, sizeof(s->err),
+				 "a breaker with an invalid name in the state file (edited or "
+				 "damaged)");
+			name = "";
+			good = false;
+		} else {
+			good = decode_row(s, q, 1, name, false, &st, &saved, &seq) == 0;
+		}
+		if (fn(name, good ? &st : NULL, good ? &saved : NULL, ctx) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -850,7 +1020,7 @@ int store_status_json(struct store *s, const char *const *names, int n, FILE *ou
 
 	int rc;
 
-	if (run_query(s, Q_BEGIN) < 0)
+	if (begin_read(s) < 0)
 		return abort_txn(s);
 	/* SQLite builds each object, and only the brackets and commas between them
 	 * are ours: one json_group_array() of 10 000 breakers costs more than
@@ -920,7 +1090,7 @@ int store_history(struct store *s, const char *name, uint32_t limit, store_event
 	sqlite3_stmt *q;
 	int rc;
 
-	if (run_query(s, Q_BEGIN) < 0)
+	if (begin_read(s) < 0)
 		return abort_txn(s);
 	if ((rc = exists(s, name)) != STORE_OK) {
 		if (rc == STORE_ERR)
@@ -961,7 +1131,7 @@ int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *
 	bool found;
 	int rc;
 
-	if (run_query(s, Q_BEGIN) < 0)
+	if (begin_read(s) < 0)
 		return abort_txn(s);
 	if ((rc = exists(s, name)) != STORE_OK) {
 		if (rc == STORE_ERR)
@@ -1005,6 +1175,27 @@ int store_delete(struct store *s, const char *name)
 	return STORE_OK;
 }
 
+/* cbexec_text(x): x with bytes that are not UTF-8 replaced by U+FFFD, so that
+ * JSON built from a damaged or hand-edited file is still valid UTF-8. */
+static void sql_text(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	const char *in = (const char *)sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	char *out;
+
+	(void)argc;
+	if (!in) {
+		sqlite3_result_null(c);
+		return;
+	}
+	if (!(out = sqlite3_malloc64(3 * (sqlite3_uint64)len + 1))) {
+		sqlite3_result_error_nomem(c);
+		return;
+	}
+	len = text_utf8_repair(in, len, out);
+	sqlite3_result_text64(c, out, len, sqlite3_free, SQLITE_UTF8);
+}
+
 /* cbexec_lease_alive(pid, start_time, pidns): is the lease owner still running? */
 static void sql_lease_alive(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
@@ -1019,54 +1210,6 @@ static void sql_lease_alive(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_int(c, 1);
 	else
 		sqlite3_result_int(c, pid > 0 && pid <= INT32_MAX && proc_alive((pid_t)pid, start));
-}
-
-/* Creates the directories of path that are missing, 0700 whatever the umask. */
-static int make_parents(const char *path, char *err, size_t errlen)
-{
-	char *dir = strdup(path);
-	int ret = 0;
-
-	if (!dir) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(dir, 0700) == 0) {
-			chmod(dir, 0700);
-		} else if (errno != EEXIST) {
-			snprintf(err, errlen, "cannot create directory %s: %s", dir,
-				 strerror(errno));
-			ret = -1;
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ret;
-}
-
-/* Creates the file 0600 if it is missing, before SQLite sees it, so that it is
- * private whatever the umask; an existing file is left alone. */
-static int create_file(const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
-
-	if (fd < 0 && errno == ENOENT) {
-		if (make_parents(path, err, errlen) < 0)
-			return -1;
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
-	}
-	if (fd >= 0) {
-		fchmod(fd, 0600);
-		close(fd);
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 0;
-	snprintf(err, errlen, "cannot create the state file: %s", strerror(errno));
-	return -1;
 }
 
 struct header {
@@ -1207,6 +1350,55 @@ fail:
 	return abort_txn(s);
 }
 
+/* The path judged by statepath.c (see its rules), then SQLite on the same
+ * name with SQLITE_OPEN_NOFOLLOW, then the name checked to still lead to the
+ * judged file. STORE_NOTFOUND when a reader finds no file. */
+static int open_checked(struct store *s, const char *path, enum statepath_mode mode)
+{
+	struct statepath sp;
+	int flags = SQLITE_OPEN_NOFOLLOW |
+		    (mode == STATEPATH_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	int ret = STORE_ERR;
+
+	if (statepath_open(path, mode, &sp) < 0) {
+		if (sp.error == STATEPATH_MISSING)
+			ret = STORE_NOTFOUND;
+		statepath_describe(&sp, s->err, sizeof(s->err));
+		goto out;
+	}
+	/* Without CREATE: the file exists now. SQLite opens it here, not lazily. */
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		if (s->db)
+			note_error(s);
+		else
+			snprintf(s->err, sizeof(s->err), "out of memory");
+		goto out;
+	}
+	if (statepath_recheck(&sp) < 0) {
+		statepath_describe(&sp, s->err, sizeof(s->err));
+		goto out;
+	}
+	ret = STORE_OK;
+out:
+	statepath_close(&sp);
+	return ret;
+}
+
+/* Per connection, so on every open. */
+static int add_functions(struct store *s)
+{
+	if (sqlite3_create_function_v2(s->db, "cbexec_lease_alive", 3,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_lease_alive, NULL,
+				       NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(s->db, "cbexec_text", 1,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+				       sql_text, NULL, NULL, NULL) != SQLITE_OK) {
+		note_error(s);
+		return -1;
+	}
+	return 0;
+}
+
 int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 {
 	struct store *s;
@@ -1214,21 +1406,13 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	int rc;
 
 	*sp = NULL;
-	if (create_file(path, err, errlen) < 0)
-		return STORE_ERR;
 	if (!(s = calloc(1, sizeof(*s)))) {
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERR;
 	}
-	/* READWRITE without CREATE: the file exists now. A file we may only read
-	 * opens read-only, and the first write reports it. */
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		if (s->db)
-			note_error(s);
-		else
-			snprintf(s->err, sizeof(s->err), "out of memory");
+	/* A file we may only read opens read-only, and the first write reports it. */
+	if (open_checked(s, path, STATEPATH_WRITE) != STORE_OK)
 		goto fail;
-	}
 	store_set_lock_timeout(s, STORE_BUSY_TIMEOUT_MS);
 	/* Every call is a new process, usually the only connection, and by default
 	 * the last connection's close checkpoints the WAL into the database and
@@ -1238,7 +1422,8 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	 * pages instead (about one call in eight). The bound is small because each
 	 * new process that finds the WAL alone reads all of it back (SQLite's WAL
 	 * recovery, ~5000 instructions a page). Durability is that of synchronous =
-	 * NORMAL below; a copy of the state file must take -wal with it. */
+	 * NORMAL below; a copy of the state file must take -wal with it. Left in
+	 * place, -wal and -shm also let readers without write access read. */
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_wal_autocheckpoint(s->db, STORE_WAL_AUTOCHECKPOINT);
 	/* Nothing that could write runs before the header says the file is ours.
@@ -1254,21 +1439,77 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 		rc = migrate(s);
 	if (rc != STORE_OK)
 		goto fail;
-	/* Per connection, so on every open. A power loss may lose the last commits
-	 * but never corrupts a WAL database. */
+	/* A power loss may lose the last commits but never corrupts a WAL
+	 * database. journal_size_limit: a WAL that grew while a reader held a
+	 * snapshot (a paused pager, a stopped process) is cut back to this size
+	 * the next time it restarts, instead of keeping its largest size. */
 	if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(s->db, "cbexec_lease_alive", 3,
-				       SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, sql_lease_alive, NULL,
-				       NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(s->db, "PRAGMA journal_size_limit = " STORE_JOURNAL_LIMIT, NULL, NULL,
+			 NULL) != SQLITE_OK) {
 		note_error(s);
 		goto fail;
 	}
+	if (add_functions(s) < 0)
+		goto fail;
 	*sp = s;
 	return STORE_OK;
 fail:
 	snprintf(err, errlen, "%s", store_errmsg(s));
 	store_close(s);
 	return STORE_ERR;
+}
+
+int store_open_readonly(struct store **sp, const char *path, char *err, size_t errlen)
+{
+	struct store *s;
+	struct header h;
+	int rc;
+
+	*sp = NULL;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_ERR;
+	}
+	if ((rc = open_checked(s, path, STATEPATH_READ)) != STORE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	rc = STORE_ERR;
+	if (run_query(s, Q_BEGIN) < 0 || read_header(s, &h) < 0) {
+		/* SQLite 3.22 and later read a WAL database without write access
+		 * when its -shm and -wal exist and are readable; a writer leaves
+		 * both in place (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE). */
+		if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_CANTOPEN ||
+		    (sqlite3_errcode(s->db) & 0xff) == SQLITE_READONLY)
+			snprintf(s->err, sizeof(s->err),
+				 "cannot read the state file: a reader that may not write the "
+				 "directory needs its -wal and -shm to exist and be readable "
+				 "(any writing cbexec call leaves them)");
+		end_read(s);
+		goto fail;
+	}
+	end_read(s);
+	if (header_empty(&h)) {
+		snprintf(s->err, sizeof(s->err), "an empty file, not yet a cbexec state file");
+		goto fail;
+	}
+	if (header_check(s, &h) != STORE_OK)
+		goto fail;
+	/* A reader writes nothing, so it cannot migrate: the first writer does. */
+	if (h.version < STORE_SCHEMA_VERSION) {
+		snprintf(s->err, sizeof(s->err),
+			 "written by an older cbexec (schema %lld); the next call that writes "
+			 "(run, record, reset) brings it up to date",
+			 (long long)h.version);
+		goto fail;
+	}
+	if (add_functions(s) < 0)
+		goto fail;
+	*sp = s;
+	return STORE_OK;
+fail:
+	snprintf(err, errlen, "%s", store_errmsg(s));
+	store_close(s);
+	return rc;
 }
 
 void store_close(struct store *s)

@@ -11,6 +11,7 @@
 enum {
 	STORE_OK = 0,
 	STORE_NOTFOUND = 1,
+	STORE_INVALID = 2, /* the breaker's row fails the checks on loading */
 	STORE_ERR = -1,
 	STORE_BUSY = -2 /* store_update: the write lock was not had within the lock timeout */
 };
@@ -21,11 +22,21 @@ struct store;
  * schema. Never changes a breaker and never rewrites a file that is not a cbexec
  * store. On failure returns STORE_ERR with a message in err. */
 int store_open(struct store **sp, const char *path, char *err, size_t errlen);
+/* For readers: opens read-only, creates nothing, needs no write access (see
+ * SECURITY in cbexec(1)). STORE_NOTFOUND if the file does not exist. */
+int store_open_readonly(struct store **sp, const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 /* How long a write waits for another process's write lock; 10 s at open. */
 void store_set_lock_timeout(struct store *s, int64_t ms);
 const char *store_sqlite_version(void);
 const char *store_errmsg(const struct store *s);
+
+/* One read transaction around the reads between them (store_read, store_each,
+ * the JSON and history reads), so that what a reader prints is one snapshot.
+ * End it before printing: an open read transaction keeps the WAL from being
+ * checkpointed, and a paused pager would hold it for as long as it likes. */
+int store_snapshot_begin(struct store *s);
+void store_snapshot_end(struct store *s);
 
 /* One read-modify-write of one breaker, in one BEGIN IMMEDIATE transaction.
  * STORE_BUSY (nothing done) when another process holds the write lock past the
@@ -55,14 +66,17 @@ struct store_txn {
 typedef void (*store_fn)(struct breaker_state *st, struct store_txn *t, void *ctx);
 int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx);
 
-/* Reads one breaker without writing; live leases counted into st. */
+/* Reads one breaker without writing; live leases counted into st.
+ * STORE_INVALID, with store_errmsg, for a row that fails the checks. */
 int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
 	       struct breaker_settings *saved);
 
 typedef int (*store_each_fn)(const char *name, const struct breaker_state *st,
 			     const struct breaker_settings *saved, void *ctx);
 /* Every breaker in name order; stops early if fn returns non-zero. For listings:
- * st has no window and no in-flight counts, which only admission needs. */
+ * st has no window and no in-flight counts, which only admission needs. A row
+ * that fails the checks comes with st and saved NULL and the problem in
+ * store_errmsg, for the caller to report and skip. */
 int store_each(struct store *s, store_each_fn fn, void *ctx);
 
 /* JSON built by SQLite's JSON functions, so escaping is SQLite's. */

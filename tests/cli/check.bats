@@ -12,8 +12,13 @@ setup() {
 	run sub check -n a
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	run sub status --names
+	[ ! -e "$db" ]
+	cb -n b -- true
+	run sub check -n a
+	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	run sub status --names
+	[ "$output" = b ]
 }
 
 @test "closed admits silently; open rejects with 75 and the reason" {

@@ -735,10 +735,10 @@ damage() {
 	run --separate-stderr cb -n a -- sh -c 'echo ran; exit 4'
 	[ "$status" -eq 4 ]
 	[ "$output" = ran ]
-	[ "$stderr" = "cbexec: warning: $db: cannot create the state file: Not a directory; running the command without the breaker" ]
+	[ "$stderr" = "cbexec: warning: $db: $BATS_TEST_TMPDIR/f is not a directory; running the command without the breaker" ]
 	run --separate-stderr touch_ran -n a --on-store-error fail
 	[ "$status" -eq 125 ]
-	[ "$stderr" = "cbexec: $db: cannot create the state file: Not a directory; not running the command (on_store_error = fail)" ]
+	[ "$stderr" = "cbexec: $db: $BATS_TEST_TMPDIR/f is not a directory; not running the command (on_store_error = fail)" ]
 	[ ! -e "$ran" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/f")" = file ]
 }

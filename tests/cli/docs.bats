@@ -288,8 +288,8 @@ crontab_lines() {
 	PATH=$fake:/usr/bin:/bin command -v sudo >/dev/null && skip "sudo is installed"
 	line=$(awk '/^```sh/ { getline; print; exit }' README.md)
 	[[ $line == *'$(command -v sudo) apt-get'* ]]
-	line=${line//\/tmp\/cbexec-demo.db/$BATS_TEST_TMPDIR/demo.db}
-	run env PATH="$fake:/usr/bin:/bin" HOME="$BATS_TEST_TMPDIR" bash -c "$line"
+	run env PATH="$fake:/usr/bin:/bin" HOME="$BATS_TEST_TMPDIR" TMPDIR="$BATS_TEST_TMPDIR" \
+		bash -c "$line"
 	grep -q '^apt-get update' "$BATS_TEST_TMPDIR/log"
 	grep -q '^apt-get install -y build-essential' "$BATS_TEST_TMPDIR/log"
 	grep -q '^make' "$BATS_TEST_TMPDIR/log"

@@ -92,6 +92,7 @@ assert v[1]["reason"] == "tripped by hand: planned \"work\"", v[1]
 }
 
 @test "history of an unknown breaker is an error" {
+	cb -n a -- true
 	run sub history nosuch
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"cbexec: nosuch: no such breaker"* ]]

@@ -27,6 +27,8 @@ print("\n".join(sorted(out)))
 counters="calls successes failures ignored timeouts slow_calls rejected opens"
 
 @test "an empty state file gives HELP and TYPE lines only, and parses" {
+	sub trip a
+	sub delete a
 	run sub metrics
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
@@ -131,6 +133,7 @@ assert len(seen) == 12, seen
 }
 
 @test "metrics: bad input exits 125 with a message, and a bad file prints nothing" {
+	cb -n a -- true
 	run sub metrics extra
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"extra: no such breaker"* ]]

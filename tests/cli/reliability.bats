@@ -328,14 +328,16 @@ read_only() {
 @test "a state file under a regular file: one warning, the command runs, the file untouched" {
 	printf 'not a directory\n' >"$BATS_TEST_TMPDIR/reg"
 	damaged "$BATS_TEST_TMPDIR/reg/sub/s.db"
-	[[ "$stderr" == *"Not a directory"* ]]
+	[[ "$stderr" == *"reg is not a directory"* ]]
 	[ "$(cat "$BATS_TEST_TMPDIR/reg")" = "not a directory" ]
 }
 
 @test "a full disk: one warning, the command runs, the file untouched; then it recovers" {
 	mnt="$BATS_TEST_TMPDIR/mnt"
 	mkdir "$mnt"
-	mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null || {
+	# mode=0700: a tmpfs root is 1777 by default, refused as the directory
+	# of a state file (see SECURITY in cbexec(1)).
+	mount -t tmpfs -o size=512k,mode=0700 tmpfs "$mnt" 2>/dev/null || {
 		mnt=
 		skip "cannot mount a small tmpfs here"
 	}
@@ -370,9 +372,10 @@ refused() {
 nothing_created() {
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	[ ! -e "$db" ]
+	# status finds no file (UNKNOWN) and creates none either
 	run sub status --names
-	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[ "$status" -eq 3 ]
+	[ ! -e "$db" ]
 }
 
 @test "hostile breaker names: exit 125 with a message, nothing created" {

@@ -36,14 +36,15 @@ row() {
 	cb -n b -- true
 	sqlite3 "$db" "UPDATE breakers SET state = 7 WHERE name = 'a'"
 	before=$(row a)
-	refused_run "breaker a: invalid state 7"
+	refused_run "breaker a: column state holds 7, outside 0..2"
 	run sub reset a
 	[ "$status" -eq 125 ]
-	[[ "$output" == "cbexec: $db: breaker a: invalid state 7"* ]]
+	[[ "$output" == "cbexec: $db: breaker a: column state holds 7"* ]]
 	run sub trip a
 	[ "$status" -eq 125 ]
+	# status names it and says UNKNOWN, as for any breaker it cannot read
 	run sub status a
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 3 ]
 	[ "$(row a)" = "$before" ]
 	run cb -n b -- true
 	[ "$status" -eq 0 ]
@@ -54,11 +55,11 @@ row() {
 	cb -n a -- true
 	sqlite3 "$db" "UPDATE breakers SET mode = 9 WHERE name = 'a'"
 	before=$(row a)
-	refused_run "mode 9"
+	refused_run "breaker a: column mode holds 9, outside 0..2"
 	[ "$(row a)" = "$before" ]
 	sqlite3 "$db" "UPDATE breakers SET mode = 0, state = -1 WHERE name = 'a'"
 	before=$(row a)
-	refused_run "invalid state -1"
+	refused_run "breaker a: column state holds -1, outside 0..2"
 	[ "$(row a)" = "$before" ]
 }
 
