@@ -142,3 +142,31 @@ ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"config.ini:2: signal: \"TERMINATE\" is not a signal name or number"* ]]
 }
+
+@test "completions: signal names after --signal, the choices of --fallback-on" {
+	local root
+	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	# bash, as docs.bats drives it
+	run -0 bash -c 'source "$1"; COMP_WORDS=(cbexec -n a --signal K); COMP_CWORD=4
+		_cbexec; printf "%s\n" "${COMPREPLY[@]}"' _ "$root/completions/cbexec.bash"
+	[ "$output" = KILL ]
+	run -0 bash -c 'source "$1"; COMP_WORDS=(cbexec -n a --fallback-on ""); COMP_CWORD=4
+		_cbexec; printf "%s\n" "${COMPREPLY[@]}"' _ "$root/completions/cbexec.bash"
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "any failure rejected " ]
+	# the word after --signal's argument is the command again
+	run -0 bash -c 'source "$1"; COMP_WORDS=(cbexec -n a --signal KILL --preserve-status sleep); COMP_CWORD=6
+		_cbexec; printf "%s\n" "${COMPREPLY[@]}"' _ "$root/completions/cbexec.bash"
+	grep -qx sleep <<<"$output"
+	# fish
+	run -0 fish -c "source '$root/completions/cbexec.fish'; complete -C 'cbexec -n a --signal TE'"
+	[ "${output%%$'\t'*}" = TERM ]
+	run -0 fish -c "source '$root/completions/cbexec.fish'; complete -C 'cbexec -n a --fallback-on f'"
+	[ "${output%%$'\t'*}" = failure ]
+	# zsh: the same list, in the --signal spec
+	local sig
+	for sig in TERM KILL INT HUP USR1; do
+		grep -qE -- "'--signal=\[[^]]*\]:signal:\(([A-Z0-9]+ )*$sig( [A-Z0-9]+)*\)'" \
+			"$root/completions/_cbexec" || { echo "zsh: no $sig"; return 1; }
+	done
+	grep -qF -- "--fallback-on=[when the fallback runs]:when:(rejected failure any)" "$root/completions/_cbexec"
+}
