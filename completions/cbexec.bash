@@ -4,13 +4,18 @@
 
 _cbexec_subcommands='run status reset history metrics check record trip bypass delete config'
 
-# Breaker options: every one takes an argument except --syslog.
+# Breaker options: every one takes an argument except --syslog,
+# --preserve-status and --foreground.
 _cbexec_settings='--failure-threshold --recovery-timeout --success-threshold
-	--half-open-max-calls --timeout --kill-after --open-exit-code --success-exit
+	--half-open-max-calls --timeout --kill-after --signal --preserve-status
+	--foreground --open-exit-code --success-exit
 	--ignore-exit --window --failure-rate --min-calls --slow-call --slow-call-rate
-	--backoff --max-recovery-timeout --jitter --fallback --on-open --on-half-open
-	--on-close --on-change --max-concurrent --max-wait --syslog --history-limit
-	--on-store-error --lock-timeout'
+	--backoff --max-recovery-timeout --jitter --fallback --fallback-on --on-open
+	--on-half-open --on-close --on-change --max-concurrent --max-wait --syslog
+	--history-limit --on-store-error --lock-timeout'
+
+# What --signal offers: the names kill -l prints, without SIG.
+_cbexec_signals='HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS'
 
 # Options of each subcommand; "run" is also the form without a subcommand.
 _cbexec_options()
@@ -29,7 +34,8 @@ _cbexec_options()
 	esac
 }
 
-# What the argument of an option is: file, name, command, policy, text, or
+# What the argument of an option is: file, name, command, policy, signal,
+# fallback-on, text, or
 # nothing when the option takes none.
 _cbexec_argkind()
 {
@@ -38,6 +44,8 @@ _cbexec_argkind()
 	-n | --name) echo name ;;
 	--fallback | --on-open | --on-half-open | --on-close | --on-change) echo command ;;
 	--on-store-error) echo policy ;;
+	--signal) echo signal ;;
+	--fallback-on) echo fallback-on ;;
 	-f | -r | -s | -t | --failure-threshold | --recovery-timeout | --success-threshold | \
 	--half-open-max-calls | --timeout | --kill-after | --open-exit-code | --success-exit | \
 	--ignore-exit | --window | --failure-rate | --min-calls | --slow-call | --slow-call-rate | \
@@ -84,6 +92,8 @@ _cbexec_complete_arg()
 	name) mapfile -t COMPREPLY < <(compgen -W "$(_cbexec_names)" -- "$cur") ;;
 	command) mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u) ;;
 	policy) mapfile -t COMPREPLY < <(compgen -W 'run fail' -- "$cur") ;;
+	signal) mapfile -t COMPREPLY < <(compgen -W "$_cbexec_signals" -- "$cur") ;;
+	fallback-on) mapfile -t COMPREPLY < <(compgen -W 'rejected failure any' -- "$cur") ;;
 	*) COMPREPLY=() ;; # durations, counts, text: nothing to offer
 	esac
 }

@@ -7,7 +7,8 @@ set -g __cbexec_argopts n name db config f r s t failure-threshold recovery-time
     success-threshold half-open-max-calls timeout kill-after open-exit-code success-exit \
     ignore-exit window failure-rate min-calls slow-call slow-call-rate backoff \
     max-recovery-timeout jitter fallback on-open on-half-open on-close on-change \
-    max-concurrent max-wait history-limit on-store-error lock-timeout limit for reason
+    max-concurrent max-wait history-limit on-store-error lock-timeout limit for reason signal \
+    fallback-on
 
 # Reads the tokens before the cursor. Prints the subcommand ("run" for the
 # form without one) on the first line, then the index of the first token of
@@ -157,7 +158,10 @@ complete -c cbexec -n $b -s r -l recovery-timeout -x -d 'First open period (dura
 complete -c cbexec -n $b -s s -l success-threshold -x -d 'Probe successes that close'
 complete -c cbexec -n $b -l half-open-max-calls -x -d 'Probes at once'
 complete -c cbexec -n $b -s t -l timeout -x -d 'Time limit of the command (duration)'
-complete -c cbexec -n $b -l kill-after -x -d 'Delay from SIGTERM to SIGKILL (duration)'
+complete -c cbexec -n $b -l kill-after -x -d 'Delay from the timeout signal to SIGKILL (duration)'
+complete -c cbexec -n $b -l signal -xa 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS' -d 'Signal the timeout sends'
+complete -c cbexec -n $b -l preserve-status -d 'On timeout, exit as the command did, not 124'
+complete -c cbexec -n $b -l foreground -d 'Under a timeout, leave the command in the process group of cbexec'
 complete -c cbexec -n $b -l open-exit-code -x -d 'Exit status of a rejected call'
 complete -c cbexec -n $b -l success-exit -x -d 'Exit statuses that are a success'
 complete -c cbexec -n $b -l ignore-exit -x -d 'Exit statuses that are neither'
@@ -170,6 +174,7 @@ complete -c cbexec -n $b -l backoff -x -d 'Open period factor per failed probe'
 complete -c cbexec -n $b -l max-recovery-timeout -x -d 'Longest open period (duration)'
 complete -c cbexec -n $b -l jitter -x -d 'Random variation of the open period (percent)'
 complete -c cbexec -n $b -l fallback -xa '(__fish_complete_command)' -d 'Shell command run in place of a rejected call'
+complete -c cbexec -n $b -l fallback-on -xa 'rejected failure any' -d 'When the fallback runs'
 complete -c cbexec -n $b -l on-open -xa '(__fish_complete_command)' -d 'Shell command run on a change to open'
 complete -c cbexec -n $b -l on-half-open -xa '(__fish_complete_command)' -d 'Shell command run on a change to half-open'
 complete -c cbexec -n $b -l on-close -xa '(__fish_complete_command)' -d 'Shell command run on a change to closed'

@@ -642,6 +642,10 @@ static const char *setting_meta(const struct setting *s)
 		return "N|DUR";
 	case SET_POLICY:
 		return "run|fail";
+	case SET_SIGNAL:
+		return "SIG";
+	case SET_FALLBACK_ON:
+		return "WHEN";
 	}
 	return NULL;
 }

@@ -92,6 +92,20 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The command under the timeout settings, with timeout(1)'s meanings. */
+static void run_command(const struct options *o, char **cmd, struct runner_result *r)
+{
+	const struct runner_limits lim = {
+		.timeout_ms = o->timeout_ms,
+		.kill_after_ms = o->kill_after_ms,
+		.signal = o->timeout_signal,
+		.preserve_status = o->preserve_status,
+		.foreground = o->foreground,
+	};
+
+	runner_run(cmd, &lim, r);
+}
+
 /* cbexec must never be the reason a job fails: by default a broken state file
  * (or none to be found) costs a warning, and the command runs without the
  * breaker, counted nowhere. */
@@ -103,7 +117,7 @@ static int run_unprotected(const struct options *o, const char *path, const char
 		return EXIT_CANCELED;
 	}
 	warnx("warning: %s: %s; running the command without the breaker", path, problem);
-	runner_run(cmd, o->timeout_ms, o->kill_after_ms, r);
+	run_command(o, cmd, r);
 	return r->exit_code;
 }
 
@@ -130,22 +144,51 @@ static void seconds_until(int64_t from_ms, int64_t to_ms, char *buf, size_t len)
 	snprintf(buf, len, "%lld", (long long)s);
 }
 
-/* The fallback replaces cbexec, so its exit status is cbexec's. */
+/* Why the fallback runs, if it does. */
+enum fallback_why {
+	FALLBACK_NONE,
+	FALLBACK_REJECTED, /* the breaker turned the call away */
+	FALLBACK_FAILED,   /* the command ran and its outcome was a failure */
+};
+
+/* Does --fallback-on let the fallback take a call that ended so? */
+static bool fallback_takes(const struct options *o, enum fallback_why why)
+{
+	if (!o->fallback)
+		return false;
+	if (why == FALLBACK_REJECTED)
+		return o->fallback_on != FALLBACK_ON_FAILURE;
+	return why == FALLBACK_FAILED && o->fallback_on != FALLBACK_ON_REJECTED;
+}
+
+/* The fallback replaces cbexec, so its exit status is cbexec's. st is the state
+ * after the call, or NULL if the state file could not say; exit_code the
+ * command's status, or -1 if it did not run. */
 static _Noreturn void run_fallback(const char *name, const struct options *o,
-				   const struct breaker_state *st, int64_t now_ms)
+				   const struct breaker_state *st, int64_t now_ms,
+				   enum fallback_why why, int exit_code)
 {
 	char buf[32];
 
 	setenv("CBEXEC_NAME", name, 1);
-	setenv("CBEXEC_STATE", breaker_state_name(st->state), 1);
-	if (st->state == BREAKER_OPEN && st->mode != BREAKER_FORCED_OPEN)
+	setenv("CBEXEC_OUTCOME", why == FALLBACK_REJECTED ? "rejected" : "failure", 1);
+	if (exit_code >= 0)
+		snprintf(buf, sizeof(buf), "%d", exit_code);
+	else
+		buf[0] = '\0';
+	setenv("CBEXEC_EXIT_CODE", buf, 1);
+	setenv("CBEXEC_STATE", st ? breaker_state_name(st->state) : "", 1);
+	if (st && st->state == BREAKER_OPEN && st->mode != BREAKER_FORCED_OPEN)
 		seconds_until(now_ms, st->retry_at_ms, buf, sizeof(buf));
 	else
 		buf[0] = '\0';
 	setenv("CBEXEC_RETRY_AFTER", buf, 1);
-	snprintf(buf, sizeof(buf), "%u", st->consecutive_failures);
+	if (st)
+		snprintf(buf, sizeof(buf), "%u", st->consecutive_failures);
+	else
+		buf[0] = '\0';
 	setenv("CBEXEC_FAILURES", buf, 1);
-	if (st->last_exit >= 0)
+	if (st && st->last_exit >= 0)
 		snprintf(buf, sizeof(buf), "%d", st->last_exit);
 	else
 		buf[0] = '\0';
@@ -203,6 +246,9 @@ static int run_exec(const struct args *args)
 	struct run_ctx ctx;
 	struct runner_result r;
 	char *path = NULL, **cmd;
+	enum fallback_why fallback = FALLBACK_NONE;
+	const struct breaker_state *fallback_state = NULL; /* NULL: unknown */
+	bool classified = false;
 	int rc;
 	int64_t wait_until, pause = 10, lease;
 
@@ -275,16 +321,16 @@ static int run_exec(const struct args *args)
 		if (!a.quiet)
 			cli_explain_rejection(a.name, &o, &ctx.after, ctx.decision.reject,
 					      ctx.env.now_ms);
-		store_close(store);
-		store = NULL;
-		if (o.fallback)
-			run_fallback(a.name, &o, &ctx.after, ctx.env.now_ms);
+		if (fallback_takes(&o, FALLBACK_REJECTED)) {
+			fallback = FALLBACK_REJECTED;
+			fallback_state = &ctx.after;
+		}
 		rc = o.open_exit_code;
 		goto out;
 	}
 
 	/* Nothing is held while the command runs: the admission has committed. */
-	runner_run(cmd, o.timeout_ms, o.kill_after_ms, &r);
+	run_command(&o, cmd, &r);
 	rc = r.exit_code;
 	if (r.own_failure) {
 		/* cbexec could not start the command: not the dependency's doing,
@@ -301,6 +347,7 @@ static int run_exec(const struct args *args)
 	}
 
 	ctx.call.outcome = classify(&o, &r);
+	classified = true;
 	ctx.call.exit_code = r.exit_code;
 	ctx.call.timed_out = r.timed_out;
 	ctx.call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
@@ -314,15 +361,32 @@ static int run_exec(const struct args *args)
 	t.settings = &o.breaker;
 	t.history_limit = o.history_limit;
 	t.release_lease = lease;
-	if (store_update(store, &t, record_cb, &ctx) != STORE_OK)
+	if (store_update(store, &t, record_cb, &ctx) != STORE_OK) {
 		warnx("warning: %s: %s; the outcome of this call was not recorded", path,
 		      store_errmsg(store));
-	else if (t.transitioned)
-		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+	} else {
+		fallback_state = &ctx.after;
+		if (t.transitioned)
+			hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after,
+					 ctx.env.now_ms);
+	}
+	if (ctx.call.outcome == OUTCOME_FAILURE && fallback_takes(&o, FALLBACK_FAILED))
+		fallback = FALLBACK_FAILED;
 out:
+	/* A command run without the breaker (the state file failed) that failed
+	 * gets its fallback too: the caller asked for one on failure, and cbexec's
+	 * trouble must not take it away. */
+	if (!classified && r.ran && fallback_takes(&o, FALLBACK_FAILED) &&
+	    classify(&o, &r) == OUTCOME_FAILURE)
+		fallback = FALLBACK_FAILED;
 	if (store)
 		store_close(store);
 	hooks_wait(HOOKS_WAIT_MS);
+	/* Last, once the outcome is recorded and the hooks are done: it replaces
+	 * cbexec, and a hook left behind would be no one's to wait for. */
+	if (fallback != FALLBACK_NONE)
+		run_fallback(a.name, &o, fallback_state, ctx.env.now_ms, fallback,
+			     fallback == FALLBACK_FAILED ? r.exit_code : -1);
 	free(path);
 	options_free(&o);
 	runner_reraise(&r); /* a command killed by a signal: so is cbexec, for the shell */

@@ -32,6 +32,9 @@ enum setting_id {
 	S_HALF_OPEN_MAX_CALLS,
 	S_TIMEOUT,
 	S_KILL_AFTER,
+	S_SIGNAL,
+	S_PRESERVE_STATUS,
+	S_FOREGROUND,
 	S_OPEN_EXIT_CODE,
 	S_SUCCESS_EXIT,
 	S_IGNORE_EXIT,
@@ -44,6 +47,7 @@ enum setting_id {
 	S_MAX_RECOVERY_TIMEOUT,
 	S_JITTER,
 	S_FALLBACK,
+	S_FALLBACK_ON,
 	S_ON_OPEN,
 	S_ON_HALF_OPEN,
 	S_ON_CLOSE,
@@ -75,7 +79,14 @@ const struct setting settings[] = {
 	[S_TIMEOUT] = { "timeout", "timeout", 't', SET_DURATION, 0, DUR_MAX, "0",
 			"kill the command after DUR (0: none)" },
 	[S_KILL_AFTER] = { "kill_after", "kill-after", 0, SET_DURATION, 0, DUR_MAX, "10s",
-			   "SIGKILL this long after the timeout's SIGTERM" },
+			   "SIGKILL this long after the timeout's signal" },
+	/* No -s: that has always been --success-threshold. */
+	[S_SIGNAL] = { "signal", "signal", 0, SET_SIGNAL, 0, 0, "TERM",
+		       "the signal the timeout sends" },
+	[S_PRESERVE_STATUS] = { "preserve_status", "preserve-status", 0, SET_BOOL, 0, 1, "false",
+				"on timeout exit as the command did, not 124" },
+	[S_FOREGROUND] = { "foreground", "foreground", 0, SET_BOOL, 0, 1, "false",
+			   "timeout signals the command only, in the caller's group" },
 	[S_OPEN_EXIT_CODE] = { "open_exit_code", "open-exit-code", 0, SET_COUNT, 0, 255, "75",
 			       "exit status when the call is rejected" },
 	[S_SUCCESS_EXIT] = { "success_exit", "success-exit", 0, SET_EXITLIST, 0, 255, "0",
@@ -100,7 +111,9 @@ const struct setting settings[] = {
 	[S_JITTER] = { "jitter", "jitter", 0, SET_PERCENT, 0, 100, "0",
 		       "randomise the open period by up to this percent" },
 	[S_FALLBACK] = { "fallback", "fallback", 0, SET_COMMAND, 0, 0, "",
-			 "shell command run instead when rejected" },
+			 "shell command run instead when rejected (--fallback-on)" },
+	[S_FALLBACK_ON] = { "fallback_on", "fallback-on", 0, SET_FALLBACK_ON, 0, 2, "rejected",
+			    "when the fallback runs: rejected, failure or any" },
 	[S_ON_OPEN] = { "on_open", "on-open", 0, SET_COMMAND, 0, 0, "",
 			"shell command run when the breaker opens" },
 	[S_ON_HALF_OPEN] = { "on_half_open", "on-half-open", 0, SET_COMMAND, 0, 0, "",
@@ -148,7 +161,9 @@ enum slot_kind {
 	K_STRING,
 	K_BOOL,
 	K_POLICY,
-	K_WINDOW
+	K_WINDOW,
+	K_SIGNAL,
+	K_FALLBACK_ON
 };
 
 struct slot {
@@ -193,6 +208,14 @@ static struct slot win(struct breaker_settings *p)
 {
 	return (struct slot){ K_WINDOW, p };
 }
+static struct slot sig(int *p)
+{
+	return (struct slot){ K_SIGNAL, p };
+}
+static struct slot fallback_on(enum fallback_on *p)
+{
+	return (struct slot){ K_FALLBACK_ON, p };
+}
 
 /* Where setting id lives in o. */
 static struct slot slot_of(struct options *o, enum setting_id id)
@@ -213,6 +236,12 @@ static struct slot slot_of(struct options *o, enum setting_id id)
 		return i64(&o->timeout_ms);
 	case S_KILL_AFTER:
 		return i64(&o->kill_after_ms);
+	case S_SIGNAL:
+		return sig(&o->timeout_signal);
+	case S_PRESERVE_STATUS:
+		return boolean(&o->preserve_status);
+	case S_FOREGROUND:
+		return boolean(&o->foreground);
 	case S_OPEN_EXIT_CODE:
 		return i32(&o->open_exit_code);
 	case S_SUCCESS_EXIT:
@@ -237,6 +266,8 @@ static struct slot slot_of(struct options *o, enum setting_id id)
 		return u32(&b->jitter);
 	case S_FALLBACK:
 		return str(&o->fallback);
+	case S_FALLBACK_ON:
+		return fallback_on(&o->fallback_on);
 	case S_ON_OPEN:
 		return str(&o->on_open);
 	case S_ON_HALF_OPEN:
@@ -394,6 +425,27 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 			what = "is neither run nor fail";
 		}
 		break;
+	case SET_SIGNAL: {
+		int n;
+
+		r = parse_signal(text, &n, &perr);
+		if (r == 0)
+			v->n = n;
+		else
+			snprintf(hint, sizeof(hint), "(e.g. TERM, INT, KILL, 9; see kill -l)");
+		break;
+	}
+	case SET_FALLBACK_ON:
+		if (strcasecmp(text, "rejected") == 0)
+			v->n = FALLBACK_ON_REJECTED;
+		else if (strcasecmp(text, "failure") == 0)
+			v->n = FALLBACK_ON_FAILURE;
+		else if (strcasecmp(text, "any") == 0)
+			v->n = FALLBACK_ON_ANY;
+		else
+			what = "is none of rejected, failure, any";
+		r = what ? -1 : 0;
+		break;
 	case SET_COMMAND:
 		if (text[0] == '\0')
 			return 0; /* unsets */
@@ -476,6 +528,12 @@ static void store_value(struct options *o, const struct setting *s, struct value
 		break;
 	case K_POLICY:
 		*(enum store_error_policy *)slot.p = (enum store_error_policy)v->n;
+		break;
+	case K_SIGNAL:
+		*(int *)slot.p = (int)v->n;
+		break;
+	case K_FALLBACK_ON:
+		*(enum fallback_on *)slot.p = (enum fallback_on)v->n;
 		break;
 	case K_WINDOW: {
 		/* One window at a time: setting either shape clears the other. */
@@ -644,6 +702,15 @@ void options_format(const struct options *o, const struct setting *s, char *buf,
 			 *(const enum store_error_policy *)slot.p == ON_STORE_ERROR_FAIL ? "fail"
 											 : "run");
 		break;
+	case K_SIGNAL:
+		signal_format(*(const int *)slot.p, buf, len);
+		break;
+	case K_FALLBACK_ON: {
+		static const char *const words[] = { "rejected", "failure", "any" };
+
+		snprintf(buf, len, "%s", words[*(const enum fallback_on *)slot.p]);
+		break;
+	}
 	case K_WINDOW: {
 		const struct breaker_settings *b = slot.p;
 

@@ -14,6 +14,13 @@ enum store_error_policy {
 	ON_STORE_ERROR_FAIL
 };
 
+/* When --fallback runs: on a rejected call (as always), a failed one, or both. */
+enum fallback_on {
+	FALLBACK_ON_REJECTED,
+	FALLBACK_ON_FAILURE,
+	FALLBACK_ON_ANY
+};
+
 enum setting_type {
 	SET_COUNT,    /* whole number within [min, max] */
 	SET_DURATION, /* DUR, within [min, max] ms */
@@ -22,8 +29,10 @@ enum setting_type {
 	SET_EXITLIST, /* 0,2-5 */
 	SET_COMMAND,  /* shell text, may be empty to unset */
 	SET_BOOL,
-	SET_WINDOW, /* N calls or DUR */
-	SET_POLICY, /* run | fail */
+	SET_WINDOW,	 /* N calls or DUR */
+	SET_POLICY,	 /* run | fail */
+	SET_SIGNAL,	 /* TERM, SIGKILL, 9 */
+	SET_FALLBACK_ON, /* rejected | failure | any */
 };
 
 struct options;
@@ -45,19 +54,23 @@ struct options {
 	struct breaker_settings breaker;
 	int64_t timeout_ms; /* 0 = none */
 	int64_t kill_after_ms;
+	int timeout_signal;   /* sent when timeout_ms expires */
+	bool preserve_status; /* on timeout, exit as the command did, not 124 */
+	bool foreground;      /* under --timeout, the command stays in our process group */
 	int64_t max_wait_ms;
 	int open_exit_code;
 	uint32_t history_limit;
 	struct exitset success_exit;
 	struct exitset ignore_exit;
 	char *fallback;
+	enum fallback_on fallback_on;
 	char *on_open, *on_half_open, *on_close, *on_change;
 	bool syslog;
 	enum store_error_policy on_store_error;
 	int64_t lock_timeout_ms; /* how long a write waits for another's lock */
 	/* where each setting's value came from, indexed like settings[];
 	 * "built-in", "command line", or "FILE:LINE" (owned) */
-	char *origin[32];
+	char *origin[48];
 };
 
 void options_init(struct options *o);

@@ -1,6 +1,7 @@
 /* Parsers for everything a user types: numbers, durations, exit-code lists, names. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ const char *parse_strerror(enum parse_err e)
 		return "is longer than 128 characters";
 	case PARSE_NAME_BAD_CHARACTER:
 		return "contains a character other than A-Z a-z 0-9 . _ : -";
+	case PARSE_NOT_SIGNAL:
+		return "is not a signal name or number";
 	}
 	return "is not valid";
 }
@@ -372,6 +375,126 @@ int parse_bool(const char *s, bool *out, enum parse_err *err)
 	}
 	*err = PARSE_NOT_BOOL;
 	return -1;
+}
+
+/* The signals by name, the first of a number the one it is written back as. */
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+	{ "HUP", SIGHUP },	 { "INT", SIGINT },	  { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL },	 { "TRAP", SIGTRAP },	  { "ABRT", SIGABRT },
+	{ "IOT", SIGABRT },	 { "BUS", SIGBUS },	  { "FPE", SIGFPE },
+	{ "KILL", SIGKILL },	 { "USR1", SIGUSR1 },	  { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 },	 { "PIPE", SIGPIPE },	  { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM },	 { "CHLD", SIGCHLD },	  { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP },	 { "TSTP", SIGTSTP },	  { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },	 { "URG", SIGURG },	  { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ },	 { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH },	 { "SYS", SIGSYS },
+#ifdef SIGSTKFLT
+	{ "STKFLT", SIGSTKFLT },
+#endif
+#ifdef SIGIO
+	{ "IO", SIGIO },
+#endif
+#ifdef SIGPOLL
+	{ "POLL", SIGPOLL },
+#endif
+#ifdef SIGPWR
+	{ "PWR", SIGPWR },
+#endif
+#ifdef SIGCLD
+	{ "CLD", SIGCLD },
+#endif
+};
+#define SIGNAL_NAMES (sizeof(signal_names) / sizeof(signal_names[0]))
+
+/* The highest signal number kill(2) takes here. */
+static int signal_max(void)
+{
+#ifdef SIGRTMAX
+	return SIGRTMAX;
+#else
+	return NSIG - 1;
+#endif
+}
+
+/* A number of at most three digits in [min, max], the whole of s. */
+static bool small_number(const char *s, int min, int max, int *out)
+{
+	int n = 0, k = 0;
+
+	for (; is_digit(s[k]) && k < 3; k++)
+		n = n * 10 + (s[k] - '0');
+	if (k == 0 || s[k] != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+int parse_signal(const char *s, int *out, enum parse_err *err)
+{
+	const char *name = s;
+	int n;
+
+	/* Numbers as kill(2) takes them; 0 sends nothing and would only wait. */
+	if (is_digit(*s)) {
+		if (!small_number(s, 1, signal_max(), &n))
+			goto bad;
+		*out = n;
+		return 0;
+	}
+	/* Case-insensitive, with or without SIG, as kill(1) in bash: config
+	 * files and command lines are written by hand. */
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < SIGNAL_NAMES; i++) {
+		if (strcasecmp(name, signal_names[i].name) == 0) {
+			*out = signal_names[i].sig;
+			return 0;
+		}
+	}
+#if defined(SIGRTMIN) && defined(SIGRTMAX)
+	/* RTMIN, RTMIN+N, RTMAX, RTMAX-N; the bounds are known only at run time. */
+	if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(name, "RTMIN", 5) == 0;
+		int span = SIGRTMAX - SIGRTMIN;
+
+		if (name[5] == '\0') {
+			*out = min ? SIGRTMIN : SIGRTMAX;
+			return 0;
+		}
+		if (name[5] == (min ? '+' : '-') && small_number(name + 6, 1, span, &n)) {
+			*out = min ? SIGRTMIN + n : SIGRTMAX - n;
+			return 0;
+		}
+	}
+#endif
+bad:
+	*err = PARSE_NOT_SIGNAL;
+	return -1;
+}
+
+void signal_format(int sig, char *buf, size_t len)
+{
+	for (size_t i = 0; i < SIGNAL_NAMES; i++) {
+		if (signal_names[i].sig == sig) {
+			snprintf(buf, len, "%s", signal_names[i].name);
+			return;
+		}
+	}
+#if defined(SIGRTMIN) && defined(SIGRTMAX)
+	if (sig == SIGRTMIN) {
+		snprintf(buf, len, "RTMIN");
+		return;
+	}
+	if (sig > SIGRTMIN && sig <= SIGRTMAX) {
+		snprintf(buf, len, "RTMIN+%d", sig - SIGRTMIN);
+		return;
+	}
+#endif
+	snprintf(buf, len, "%d", sig);
 }
 
 static bool name_char(unsigned char c)

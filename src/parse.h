@@ -30,6 +30,7 @@ enum parse_err {
 	PARSE_NAME_EMPTY,	  /* "is empty" */
 	PARSE_NAME_TOO_LONG,	  /* "is longer than 128 characters" */
 	PARSE_NAME_BAD_CHARACTER, /* "contains a character other than ..." */
+	PARSE_NOT_SIGNAL,	  /* "is not a signal name or number" */
 };
 
 /* "is too large": the phrase a message puts after the quoted value. */
@@ -48,6 +49,11 @@ int parse_factor(const char *s, double min, double max, double *out, enum parse_
 int parse_exitlist(const char *s, struct exitset *out, enum parse_err *err);
 /* true, false, yes, no, on, off, 1, 0 */
 int parse_bool(const char *s, bool *out, enum parse_err *err);
+/* A signal as kill(1) and timeout(1) take it: TERM, SIGTERM, term, 15, RTMIN+2;
+ * never 0. */
+int parse_signal(const char *s, int *out, enum parse_err *err);
+/* The name parse_signal() reads back, without SIG: TERM, RTMIN+2; else the number. */
+void signal_format(int sig, char *buf, size_t len);
 /* 1-128 characters of A-Z a-z 0-9 . _ : - */
 int name_check(const char *s, enum parse_err *err);
 

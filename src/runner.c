@@ -7,7 +7,9 @@
  *
  *   N      the command exited with status N
  *   75     the breaker rejected the call (--open-exit-code changes it)  [cmd-run.c]
- *   124    --timeout expired, whatever the command then died of
+ *   124    --timeout expired, whatever the command then died of; with
+ *          --preserve-status the command's own status instead (N, or 128+N
+ *          if it died of signal N), still recorded as a timeout [cmd-run.c]
  *   125    cbexec itself failed: usage, configuration, the state file with
  *          on_store_error=fail [cli.c, cmd-run.c], or cbexec could not start
  *          the command for reasons of its own (no process: fork EAGAIN under
@@ -36,10 +38,14 @@
  * whole group. The price, as with timeout(1) without --foreground: the group
  * is not the terminal's foreground group, so a command that reads from the
  * terminal is stopped, and a Ctrl-C reaches it only through cbexec.
+ * --foreground (lim->foreground) chooses the other side, as timeout(1)'s:
+ * the command stays in the caller's group, reads the terminal and takes its
+ * signals, and the timeout signals the command alone; what it started may
+ * outlive it.
  *
- * Timeout: SIGTERM (with SIGCONT, so a stopped command wakes to die), then
- * SIGKILL kill_after_ms later. A kill_after of 0 means no SIGKILL, as in
- * timeout(1).
+ * Timeout: lim->signal, SIGTERM unless --signal says otherwise (with
+ * SIGCONT, so a stopped command wakes to take it), then SIGKILL
+ * kill_after_ms later. A kill_after of 0 means no SIGKILL, as in timeout(1).
  *
  * SIGPIPE. cbexec ignores it for itself (runner_ignore_sigpipe), so that a
  * dead reader of its stderr costs a lost message, never the command's status,
@@ -308,16 +314,16 @@ static pid_t spawn_child(char *const argv[], const struct saved_signals *s, bool
 	return pid;
 }
 
-void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
-		struct runner_result *r)
+void runner_run(char *const argv[], const struct runner_limits *lim, struct runner_result *r)
 {
+	int64_t timeout_ms = lim->timeout_ms, kill_after_ms = lim->kill_after_ms;
 	struct saved_signals saved;
 	struct timespec ts;
 	sigset_t waitmask;
 	int status = 0, exec_errno;
 	int64_t start, now, deadline = -1, kill_at = -1, wake;
 	pid_t pid, w, target;
-	bool own_group = timeout_ms > 0;
+	bool own_group = timeout_ms > 0 && !lim->foreground;
 
 	memset(r, 0, sizeof(*r));
 	signals_install(&saved);
@@ -336,6 +342,7 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		r->own_failure = true;
 		return;
 	}
+	r->ran = true;
 	exec_errno = child_errno;
 	if (own_group && child_no_group)
 		own_group = false;
@@ -360,8 +367,9 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 		now = mono_ns();
 		if (deadline >= 0 && !r->timed_out && now >= deadline) {
 			r->timed_out = true;
-			kill(target, SIGTERM);
-			kill(target, SIGCONT);
+			kill(target, lim->signal);
+			if (lim->signal != SIGKILL && lim->signal != SIGCONT)
+				kill(target, SIGCONT);
 			if (kill_after_ms > 0)
 				kill_at = now + ms_to_ns(kill_after_ms);
 		}
@@ -398,7 +406,12 @@ void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
 	} else {
 		r->exit_code = EXIT_CANCELED; /* stopped or continued: not asked for */
 	}
-	if (r->timed_out)
+	/* With --preserve-status the command's own status, 128+9 after a
+	 * SIGKILL too. Without it 124, whatever the signal: timeout(1) exits
+	 * 137 after any SIGKILL (it dies of it itself, with its group), which
+	 * a caller cannot tell from an OOM kill; here 124 always says "timed
+	 * out". */
+	if (r->timed_out && !lim->preserve_status)
 		r->exit_code = EXIT_TIMEOUT;
 }
 

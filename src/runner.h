@@ -5,10 +5,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How the command is bounded in time, with timeout(1)'s options. */
+struct runner_limits {
+	int64_t timeout_ms;    /* 0: none */
+	int64_t kill_after_ms; /* SIGKILL this long after the signal; 0: never */
+	int signal;	       /* sent when timeout_ms expires */
+	bool preserve_status;  /* then exit as the command did, not 124 */
+	bool foreground;       /* no process group of its own; signal the command only */
+};
+
 struct runner_result {
 	int exit_code;	    /* what cbexec exits with */
-	bool timed_out;	    /* --timeout expired (exit_code 124) */
+	bool timed_out;	    /* --timeout expired (exit_code 124 unless preserve_status) */
 	bool interrupted;   /* ended after cbexec forwarded SIGINT, SIGTERM or SIGHUP */
+	bool ran;	    /* a process was started for the command (exec may have failed) */
 	bool start_failed;  /* 126 or 127: the command never ran */
 	bool own_failure;   /* 125: cbexec could not start it (no process); not the
 			       dependency's, so nothing is recorded */
@@ -21,9 +31,8 @@ void runner_ignore_sigpipe(void);
 /* Puts back the SIGPIPE cbexec was started with, in a child about to exec. */
 void runner_restore_sigpipe(void);
 
-/* Runs argv[0] (PATH search, no shell) and waits. timeout_ms 0 means none. */
-void runner_run(char *const argv[], int64_t timeout_ms, int64_t kill_after_ms,
-		struct runner_result *r);
+/* Runs argv[0] (PATH search, no shell) and waits, within lim. */
+void runner_run(char *const argv[], const struct runner_limits *lim, struct runner_result *r);
 /* Call last, after recording and hooks_wait(): if the command was killed by a signal
  * (not after a timeout), cbexec dies of the same signal, as timeout(1) does, so that a
  * shell sees it; bash stops a script on Ctrl-C only when its child died of SIGINT.

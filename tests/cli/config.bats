@@ -56,10 +56,10 @@ need_etc_overlay() {
 @test "no configuration file: every setting is built-in, nothing else is needed" {
 	run "$CBEXEC" config
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 28 ]
+	[ "${#lines[@]}" -eq 32 ]
 	[ "$(printf '%s\n' "$output" | grep -vc $'\tbuilt-in$')" -eq 0 ]
 	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
-	[ "${lines[26]}" = $'on_store_error = run\tbuilt-in' ]
+	[ "${lines[30]}" = $'on_store_error = run\tbuilt-in' ]
 	# and a run works with no file anywhere
 	run cb -n a -- true
 	[ "$status" -eq 0 ]
@@ -620,17 +620,17 @@ need_etc_overlay() {
 	chmod 644 "$user"
 	run "$CBEXEC" config -r 1m a
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 28 ]
+	[ "${#lines[@]}" -eq 32 ]
 	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
 	[ "${lines[1]}" = $'recovery_timeout = 1m\tcommand line' ]
 	[ "${lines[4]}" = $'timeout = 5s\t'"$user:8" ]
-	[ "${lines[7]}" = $'success_exit = 0,24\t'"$user:9" ]
-	[ "${lines[16]}" = $'jitter = 7\t'"$user:5" ]
-	[ "${lines[18]}" = $'on_open = curl '"$url"$'\t'"$user:6" ]
+	[ "${lines[10]}" = $'success_exit = 0,24\t'"$user:9" ]
+	[ "${lines[19]}" = $'jitter = 7\t'"$user:5" ]
+	[ "${lines[22]}" = $'on_open = curl '"$url"$'\t'"$user:6" ]
 	# without a name, [a] does not apply
 	run "$CBEXEC" config
 	[ "${lines[4]}" = $'timeout = 0\tbuilt-in' ]
-	[ "${lines[16]}" = $'jitter = 7\t'"$user:5" ]
+	[ "${lines[19]}" = $'jitter = 7\t'"$user:5" ]
 }
 
 @test "cbexec config takes the name from -n too, and checks it" {

@@ -1,4 +1,5 @@
 /* Unit tests for src/options.c: the settings table, defaults, setting and formatting values. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ static const char *const spec_keys[] = {
 	"half_open_max_calls",
 	"timeout",
 	"kill_after",
+	"signal",
+	"preserve_status",
+	"foreground",
 	"open_exit_code",
 	"success_exit",
 	"ignore_exit",
@@ -29,6 +33,7 @@ static const char *const spec_keys[] = {
 	"max_recovery_timeout",
 	"jitter",
 	"fallback",
+	"fallback_on",
 	"on_open",
 	"on_half_open",
 	"on_close",
@@ -127,6 +132,8 @@ static void test_defaults(void)
 	ok(o.breaker.half_open_max_calls == 1, "half_open_max_calls 1");
 	ok(o.timeout_ms == 0, "timeout none");
 	ok(o.kill_after_ms == 10 * SEC, "kill_after 10s");
+	ok(o.timeout_signal == SIGTERM, "signal TERM");
+	ok(!o.preserve_status && !o.foreground, "preserve_status and foreground off");
 	ok(o.open_exit_code == 75, "open_exit_code 75");
 	ok(exitset_has(&o.success_exit, 0) && !exitset_has(&o.success_exit, 1),
 	   "success_exit is 0 alone");
@@ -144,6 +151,7 @@ static void test_defaults(void)
 	ok(o.fallback == NULL && o.on_open == NULL && o.on_half_open == NULL &&
 		   o.on_close == NULL && o.on_change == NULL,
 	   "no fallback, no hooks");
+	ok(o.fallback_on == FALLBACK_ON_REJECTED, "fallback_on rejected");
 	ok(o.breaker.max_concurrent == 0, "max_concurrent unlimited");
 	ok(o.max_wait_ms == 0, "max_wait 0");
 	ok(!o.syslog, "syslog off");
@@ -160,7 +168,7 @@ static void test_defaults(void)
 		ok(o.origin[i] != NULL && strcmp(o.origin[i], "built-in") == 0,
 		   "%s's origin is built-in", settings[i].key);
 	}
-	for (size_t i = settings_count; i < 32; i++)
+	for (size_t i = settings_count; i < sizeof(o.origin) / sizeof(o.origin[0]); i++)
 		ok(o.origin[i] == NULL, "origin slot %zu unused", i);
 	options_free(&o);
 	options_free(&o); /* twice is harmless: everything was reset */
@@ -396,6 +404,22 @@ static void test_set(void)
 	set_ok(&o, "on_store_error", "Run", "run");
 	ok(o.on_store_error == ON_STORE_ERROR_RUN, "on_store_error back to run");
 	set_bad(&o, "on_store_error", "ignore", "\"ignore\" is neither run nor fail");
+	set_ok(&o, "signal", "SIGKILL", "KILL");
+	ok(o.timeout_signal == SIGKILL, "signal stored");
+	set_ok(&o, "signal", "2", "INT");
+	set_bad(&o, "signal", "TERMINATE",
+		"\"TERMINATE\" is not a signal name or number (e.g. TERM, INT, KILL, 9; see kill "
+		"-l)");
+	set_bad(&o, "signal", "0",
+		"\"0\" is not a signal name or number (e.g. TERM, INT, KILL, 9; see kill -l)");
+	set_ok(&o, "preserve_status", "yes", "true");
+	set_ok(&o, "foreground", "on", "true");
+	ok(o.preserve_status && o.foreground, "preserve_status and foreground stored");
+	set_ok(&o, "fallback_on", "failure", "failure");
+	ok(o.fallback_on == FALLBACK_ON_FAILURE, "fallback_on stored");
+	set_ok(&o, "fallback_on", "ANY", "any");
+	set_ok(&o, "fallback_on", "rejected", "rejected");
+	set_bad(&o, "fallback_on", "always", "\"always\" is none of rejected, failure, any");
 
 	/* every setting's origin is now "test:1" and owned; options_free must free them */
 	options_free(&o);

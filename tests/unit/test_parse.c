@@ -1,5 +1,7 @@
 /* Unit tests for src/parse.c: every accepted and refused form, and the overflow edges. */
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -504,14 +506,64 @@ static void test_names(void)
 	}
 }
 
+/* want is the signal, or -1 for a refusal; canon what signal_format() writes back. */
+static void signal_is(const char *text, int want, const char *canon)
+{
+	enum parse_err e = PARSE_OK;
+	int got = -7;
+	char buf[32] = "";
+	int r = parse_signal(text, &got, &e);
+
+	if (want < 0) {
+		ok(r == -1 && e == PARSE_NOT_SIGNAL && got == -7, "signal \"%s\" refused", text);
+		return;
+	}
+	signal_format(got, buf, sizeof(buf));
+	ok(r == 0 && got == want && strcmp(buf, canon) == 0,
+	   "signal \"%s\" is %d, written %s (got %d, %s)", text, want, canon, got, buf);
+}
+
+static void test_signals(void)
+{
+	char rt[16], num[16];
+
+	signal_is("TERM", SIGTERM, "TERM");
+	signal_is("SIGTERM", SIGTERM, "TERM");
+	signal_is("term", SIGTERM, "TERM");
+	signal_is("SigKill", SIGKILL, "KILL");
+	signal_is("9", SIGKILL, "KILL");
+	signal_is("15", SIGTERM, "TERM");
+	signal_is("1", SIGHUP, "HUP");
+	signal_is("INT", SIGINT, "INT");
+	signal_is("usr1", SIGUSR1, "USR1");
+	signal_is("IOT", SIGABRT, "ABRT"); /* an alias, written as the usual name */
+	signal_is("CLD", SIGCHLD, "CHLD");
+	signal_is("RTMIN", SIGRTMIN, "RTMIN");
+	signal_is("SIGRTMIN+2", SIGRTMIN + 2, "RTMIN+2");
+	snprintf(rt, sizeof(rt), "RTMIN+%d", SIGRTMAX - SIGRTMIN);
+	signal_is("RTMAX", SIGRTMAX, rt);
+	snprintf(num, sizeof(num), "%d", SIGRTMAX);
+	signal_is(num, SIGRTMAX, rt);
+	snprintf(rt, sizeof(rt), "RTMIN+%d", SIGRTMAX - 1 - SIGRTMIN);
+	signal_is("rtmax-1", SIGRTMAX - 1, rt);
+	const char *bad[] = { "",	 "0",	     "00",	    "-9",	  "+9",
+			      "9 ",	 " 9",	     "SIG",	    "SIGSIGTERM", "TERMX",
+			      "KILLx",	 "1000",     "99999999999", "RTMIN+",	  "RTMIN-1",
+			      "RTMAX+1", "RTMIN+99", "kill -9",	    "9x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		signal_is(bad[i], -1, NULL);
+	snprintf(num, sizeof(num), "%d", SIGRTMAX + 1);
+	signal_is(num, -1, NULL);
+}
+
 /* Every refusal has its own phrase: a caller that shows parse_strerror() never
  * shows two different errors the same way, nor the fallback for an unknown code. */
 static void test_errors(void)
 {
-	const char *seen[PARSE_NAME_BAD_CHARACTER + 1] = { NULL };
+	const char *seen[PARSE_NOT_SIGNAL + 1] = { NULL };
 	bool distinct = true;
 
-	for (int e = PARSE_NOT_NUMBER; e <= PARSE_NAME_BAD_CHARACTER; e++) {
+	for (int e = PARSE_NOT_NUMBER; e <= PARSE_NOT_SIGNAL; e++) {
 		seen[e] = parse_strerror((enum parse_err)e);
 		for (int k = PARSE_NOT_NUMBER; k < e; k++)
 			if (strcmp(seen[k], seen[e]) == 0)
@@ -532,5 +584,6 @@ int main(void)
 	test_exitlists();
 	test_bools();
 	test_names();
+	test_signals();
 	return tap_done();
 }
