@@ -184,7 +184,7 @@ static int run_exec(int argc, char **argv)
 		t.now_ms = ctx.env.now_ms;
 		t.settings = &o.breaker;
 		t.history_limit = o.history_limit;
-		if (store_update(store, &t, admit_cb, &ctx) != STORE_OK) {
+		if (store_admit(store, &t, admit_cb, &ctx) != STORE_OK) {
 			rc = store_failed(&o, path, store_errmsg(store), cmd, &r);
 			goto out;
 		}
