@@ -28,16 +28,13 @@
  * Times are ms since the epoch, durations ms, all INTEGER.
  */
 
-#define STORE_SCHEMA_VERSION	    1
-#define STORE_APP_ID		    0x63626578 /* "cbex": tells our file from another program's */
-#define STORE_BUSY_TIMEOUT_MS	    10000
-#define STORE_HISTORY_DEFAULT	    1000
-/* WAL frames after which a write checkpoints and truncates the WAL; see
- * store_open and bench/README.md for how the number was chosen. */
-#define STORE_WAL_CHECKPOINT_FRAMES 32
-/* Lookaside slots per connection, and their size: see configure_sqlite. */
-#define STORE_LOOKASIDE_SIZE	    1200
-#define STORE_LOOKASIDE_COUNT	    100
+#define STORE_SCHEMA_VERSION	 1
+#define STORE_APP_ID		 0x63626578 /* "cbex": tells our file from another program's */
+#define STORE_BUSY_TIMEOUT_MS	 10000
+#define STORE_HISTORY_DEFAULT	 1000
+/* WAL pages (frames) after which a write checkpoints and truncates the WAL;
+ * see checkpoint_due, and bench/README.md for how the number was chosen. */
+#define STORE_WAL_TRUNCATE_PAGES 32
 
 static const char schema_sql[] =
 	"CREATE TABLE breakers ("
@@ -426,7 +423,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *dbname, int frames)
  */
 static void checkpoint_due(struct store *s)
 {
-	if (s->wal_frames < STORE_WAL_CHECKPOINT_FRAMES)
+	if (s->wal_frames < STORE_WAL_TRUNCATE_PAGES)
 		return;
 	s->wal_frames = 0;
 	sqlite3_busy_handler(s->db, NULL, NULL);
@@ -1217,6 +1214,10 @@ fail:
 	return abort_txn(s);
 }
 
+/* Lookaside slots per connection, and their size: see configure_sqlite. */
+#define STORE_LOOKASIDE_SIZE  1200
+#define STORE_LOOKASIDE_SLOTS 100
+
 /*
  * Before SQLite's first use, for a process that is one short call: cbexec has
  * one thread and its children (the command, hooks) never use SQLite, so no
@@ -1235,7 +1236,7 @@ static void configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, STORE_LOOKASIDE_SIZE, STORE_LOOKASIDE_COUNT);
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, STORE_LOOKASIDE_SIZE, STORE_LOOKASIDE_SLOTS);
 }
 
 int store_open(struct store **sp, const char *path, char *err, size_t errlen)
@@ -1267,7 +1268,7 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	 * deletes it: four fsyncs per call (WAL, directory, WAL, database) and -wal
 	 * and -shm made anew by the next call. Left in place, the WAL is
 	 * checkpointed and truncated by the write that takes it past
-	 * STORE_WAL_CHECKPOINT_FRAMES frames instead (checkpoint_due; one call in
+	 * STORE_WAL_TRUNCATE_PAGES frames instead (checkpoint_due; one call in
 	 * about 32). The bound is small because each new process that finds the
 	 * WAL alone reads all of it back (SQLite's WAL recovery, ~5000
 	 * instructions a frame). Durability is that of synchronous = NORMAL below;
