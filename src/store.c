@@ -1214,17 +1214,14 @@ fail:
 	return abort_txn(s);
 }
 
-/* Lookaside slots per connection, and their size: see configure_sqlite. */
-#define STORE_LOOKASIDE_SIZE  1200
-#define STORE_LOOKASIDE_SLOTS 100
-
 /*
  * Before SQLite's first use, for a process that is one short call: cbexec has
  * one thread and its children (the command, hooks) never use SQLite, so no
  * mutexes; no memory statistics; no page-cache block allocated up front
- * (pages are malloc'ed as read: a call reads a few); a smaller lookaside,
- * whose slots are all written when a connection opens. Values measured in
- * bench/README.md. A failure (SQLite already initialised) keeps the defaults.
+ * (pages are malloc'ed as read: a call reads a few). Debian's SQLite has no
+ * lookaside (SQLITE_OMIT_LOOKASIDE), so there is none to tune. Effects are
+ * measured in bench/README.md. A failure (SQLite already initialised) keeps
+ * the defaults.
  */
 static void configure_sqlite(void)
 {
@@ -1236,7 +1233,6 @@ static void configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, STORE_LOOKASIDE_SIZE, STORE_LOOKASIDE_SLOTS);
 }
 
 int store_open(struct store **sp, const char *path, char *err, size_t errlen)
