@@ -415,7 +415,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *dbname, int frames)
  * WAL file, forgetting how much of it was already checkpointed: a passive
  * checkpoint (SQLite's autocheckpoint) then backfills but the log is restarted
  * only by the next write of the same process, and a call that writes once (a
- * rejection, an outcome) never restarts it, so the WAL grew by a frame a call
+ * rejection, an outcome) never restarts it, so the WAL grew with every such call
  * and every process read all of it back. A TRUNCATE checkpoint backfills and
  * empties the file at once. It runs without the busy handler: if another
  * process is writing or still reads old frames, this one does not wait, the
@@ -1266,7 +1266,7 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	 * checkpointed and truncated by the write that takes it past
 	 * STORE_WAL_TRUNCATE_PAGES frames instead (checkpoint_due; one call in
 	 * about 32). The bound is small because each new process that finds the
-	 * WAL alone reads all of it back (SQLite's WAL recovery, ~5000
+	 * WAL alone reads all of it back (SQLite's WAL recovery, ~6500
 	 * instructions a frame). Durability is that of synchronous = NORMAL below;
 	 * a copy of the state file must take -wal with it. The hook replaces
 	 * SQLite's autocheckpoint. */
