@@ -9,6 +9,9 @@
  * driver par PROCS CALLS EXP CMD... [::: EXP CMD...]...
  *	PROCS workers, released together, each run CALLS commands one after another (cycling
  *	through the commands given). Prints wall seconds and calls per second.
+ * driver loop CALLS FILE EXP CMD... [::: EXP CMD...]...
+ *	Runs the commands CALLS times in all, one after another, and after each run looks at the
+ *	size of FILE (a WAL, say). Prints the size at the start, the largest seen and the last.
  * EXP is the exit status every run must have, or "-" for any. A mismatch is fatal in both
  * modes, so a benchmark never silently times an error path. Commands run with stdin, stdout
  * and stderr on /dev/null: the rejected path's message must not cost a terminal write.
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -187,14 +191,37 @@ static void mode_par(int procs, int calls, struct cmd *cs, int n, int devnull)
 		errx(2, "%d of %d workers saw an unexpected exit status", bad, procs);
 }
 
+static long long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+static void mode_loop(int calls, const char *file, struct cmd *cs, int n, int devnull)
+{
+	long long first = file_size(file), max = first, last = first;
+
+	for (int i = 0; i < calls; i++) {
+		check(&cs[i % n], run(&cs[i % n], devnull));
+		last = file_size(file);
+		if (last > max)
+			max = last;
+	}
+	printf("calls %d first_bytes %lld max_bytes %lld last_bytes %lld\n", calls, first, max,
+	       last);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmd *cs;
 	int n, devnull;
 
-	if (argc < 6 || (strcmp(argv[1], "time") != 0 && strcmp(argv[1], "par") != 0))
+	if (argc < 6 || (strcmp(argv[1], "time") != 0 && strcmp(argv[1], "par") != 0 &&
+			 strcmp(argv[1], "loop") != 0))
 		errx(2, "usage: driver time ROUNDS WARMUP EXP CMD... [::: EXP CMD...]...\n"
-			"       driver par PROCS CALLS EXP CMD... [::: EXP CMD...]...");
+			"       driver par PROCS CALLS EXP CMD... [::: EXP CMD...]...\n"
+			"       driver loop CALLS FILE EXP CMD... [::: EXP CMD...]...");
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0)
 		err(2, "/dev/null");
@@ -202,6 +229,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[1], "time") == 0)
 		mode_time(atoi(argv[2]), atoi(argv[3]), cs, n, devnull);
+	else if (strcmp(argv[1], "loop") == 0)
+		mode_loop(atoi(argv[2]), argv[3], cs, n, devnull);
 	else
 		mode_par(atoi(argv[2]), atoi(argv[3]), cs, n, devnull);
 	free(cs);

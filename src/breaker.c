@@ -174,6 +174,9 @@ bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_
 		return true;
 	if (st->mode == BREAKER_FORCED_OPEN)
 		return false;
+	/* Closed admits every call but those the cap holds back. */
+	if (st->state == BREAKER_CLOSED)
+		return set->max_concurrent != 0;
 	return st->state != BREAKER_OPEN || breaker_retry_in(st, env) == 0;
 }
 

@@ -137,7 +137,8 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 /*
  * Whether the calls in flight (st->calls_inflight, st->probes_inflight) can
  * change what breaker_admit() decides now. While open and waiting, or tripped,
- * every call is turned away whatever runs, so the store need not count leases.
+ * every call is turned away whatever runs, and while closed with no
+ * max_concurrent every call is let through, so the store need not count leases.
  */
 bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
 			   const struct breaker_env *env);

@@ -293,7 +293,7 @@ static int run_exec(const struct args *args)
 		t.env.jitter = random_jitter();
 		t.settings = &o.breaker;
 		t.history_limit = o.history_limit;
-		rc = store_update(store, &t, admit_cb, &ctx);
+		rc = store_admit(store, &t, admit_cb, &ctx);
 		if (rc == STORE_BUSY && read_rejects(store, a.name, &ctx)) {
 			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
 			      "open",

@@ -48,8 +48,9 @@
 #define STORE_APP_ID		 0x63626578 /* "cbex": tells our file from another program's */
 #define STORE_BUSY_TIMEOUT_MS	 10000
 #define STORE_HISTORY_DEFAULT	 1000
-/* WAL pages after which a commit checkpoints; see store_open. */
-#define STORE_WAL_AUTOCHECKPOINT 32
+/* WAL pages (frames) after which a write checkpoints and truncates the WAL;
+ * see checkpoint_due, and bench/README.md for how the number was chosen. */
+#define STORE_WAL_TRUNCATE_PAGES 32
 /* Bytes a WAL is cut back to when it restarts; see store_open. */
 #define STORE_JOURNAL_LIMIT	 "1048576"
 
@@ -270,9 +271,10 @@ enum query {
 	Q_BEGIN,
 	Q_BEGIN_IMMEDIATE,
 	Q_COMMIT,
-	Q_ROLLBACK,
 	Q_LOAD,
-	Q_SAVE,
+	Q_INSERT,
+	Q_UPDATE,
+	Q_COUNT_REJECTED,
 	Q_EXISTS,
 	Q_EACH,
 	Q_LEASE_RELEASE,
@@ -300,11 +302,28 @@ static const char *const query_sql[Q_COUNT] = {
 	 * fail with SQLITE_BUSY that no busy handler can wait out. */
 	[Q_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
-	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_LOAD] = "SELECT " BREAKER_COLUMNS " FROM breakers WHERE name = ?1",
-	[Q_SAVE] = "INSERT OR REPLACE INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
-		   "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		   "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+	[Q_INSERT] =
+		"INSERT INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
+		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+	/* In place: INSERT OR REPLACE deleted and re-inserted the row and its
+	 * name's index entry, two or more WAL pages where this writes one. The
+	 * parameters are Q_INSERT's. */
+	[Q_UPDATE] = "UPDATE breakers SET state = ?2, mode = ?3, generation = ?4, "
+		     "consecutive_failures = ?5, consecutive_successes = ?6, "
+		     "state_changed_at = ?7, retry_at = ?8, open_period = ?9, "
+		     "last_failure_at = ?10, last_exit = ?11, reason = ?12, mode_reason = ?13, "
+		     "total_calls = ?14, total_successes = ?15, total_failures = ?16, "
+		     "total_ignored = ?17, total_rejected = ?18, total_timeouts = ?19, "
+		     "total_slow = ?20, total_opens = ?21, window = ?22, failure_threshold = ?23, "
+		     "success_threshold = ?24, recovery_timeout = ?25, half_open_max_calls = ?26, "
+		     "max_concurrent = ?27, history_seq = ?28, retry_boot = ?29, boot_id = ?30, "
+		     "open_length = ?31 WHERE name = ?1",
+	/* An increment, not a value read earlier: exact in a transaction of its
+	 * own, whatever other processes wrote since the decision was read. */
+	[Q_COUNT_REJECTED] =
+		"UPDATE breakers SET total_rejected = total_rejected + ?2 WHERE name = ?1",
 	[Q_EXISTS] = "SELECT 1 FROM breakers WHERE name = ?1",
 	[Q_EACH] = "SELECT name, " BREAKER_COLUMNS " FROM breakers ORDER BY name",
 	[Q_LEASE_RELEASE] = "DELETE FROM leases WHERE id = ?1 AND breaker = ?2",
@@ -352,6 +371,7 @@ struct store {
 	bool snapshot;		     /* inside store_snapshot_begin: reads share its transaction */
 	sqlite3_stmt *stmt[Q_COUNT]; /* prepared on first use */
 	int64_t lock_timeout_ms;
+	int wal_frames; /* in the WAL after the last commit, from wal_hook */
 	char err[512];
 };
 
@@ -450,6 +470,54 @@ void store_snapshot_end(struct store *s)
 {
 	s->snapshot = false;
 	end_read(s);
+}
+
+/* Ends a read transaction with the COMMIT that writes will need anyway: one
+ * statement prepared per process instead of a ROLLBACK prepared per call. */
+static void end_admit_read(struct store *s)
+{
+	if (run_query(s, Q_COMMIT) < 0)
+		end_read(s);
+}
+
+static int wal_hook(void *arg, sqlite3 *db, const char *dbname, int frames)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)dbname;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * Called after every write. Each cbexec is usually the state file's only
+ * connection, and SQLite rebuilds the WAL index of a lone connection from the
+ * WAL file, forgetting how much of it was already checkpointed: a passive
+ * checkpoint (SQLite's autocheckpoint) then backfills but the log is restarted
+ * only by the next write of the same process, and a call that writes once (a
+ * rejection, an outcome) never restarts it, so the WAL grew with every such call
+ * and every process read all of it back. A TRUNCATE checkpoint backfills and
+ * empties the file at once. It runs without the busy handler: if another
+ * process is writing or still reads old frames, this one does not wait, the
+ * backfill it could do is done, and a later write tries again.
+ */
+static void checkpoint_due(struct store *s)
+{
+	if (s->wal_frames < STORE_WAL_TRUNCATE_PAGES)
+		return;
+	s->wal_frames = 0;
+	sqlite3_busy_handler(s->db, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	store_set_lock_timeout(s, s->lock_timeout_ms);
+}
+
+static int commit(struct store *s)
+{
+	if (run_query(s, Q_COMMIT) < 0)
+		return -1;
+	checkpoint_due(s);
+	return 0;
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
@@ -682,10 +750,11 @@ static int load(struct store *s, const char *name, struct breaker_state *st,
 	return ret;
 }
 
-static int save(struct store *s, const char *name, const struct breaker_state *st,
+/* A new row is inserted, an existing one updated in place. */
+static int save(struct store *s, const char *name, bool insert, const struct breaker_state *st,
 		const struct breaker_settings *set, int64_t seq)
 {
-	sqlite3_stmt *q = query(s, Q_SAVE);
+	sqlite3_stmt *q = query(s, insert ? Q_INSERT : Q_UPDATE);
 	uint8_t window[WINDOW_ENCODED_MAX];
 	size_t wlen;
 
@@ -872,6 +941,11 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 
 	t->lease_id = 0;
 	t->created = false;
+	/* Prepared before the write lock, so that others wait less; a failure
+	 * shows again where the statement is used. */
+	query(s, Q_LOAD);
+	query(s, Q_UPDATE);
+	query(s, Q_COMMIT);
 	if (run_query(s, Q_BEGIN_IMMEDIATE) < 0)
 		return busy_or_error(s);
 	/* Only now: a time read before the wait for the lock would date this
@@ -910,7 +984,7 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 	if (t->write) {
 		if (t->transitioned)
 			seq++;
-		if (save(s, t->name, &st, t->settings ? t->settings : &saved, seq) < 0)
+		if (save(s, t->name, t->created, &st, t->settings ? t->settings : &saved, seq) < 0)
 			return abort_txn(s);
 		if (t->take_lease && take_lease(s, t) < 0)
 			return abort_txn(s);
@@ -918,7 +992,7 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 			return abort_txn(s);
 	}
 	if (t->write || dropped > 0) {
-		if (run_query(s, Q_COMMIT) < 0) {
+		if (commit(s) < 0) {
 			t->lease_id = 0;
 			return abort_txn(s);
 		}
@@ -926,6 +1000,74 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 		end_read(s);
 	}
 	return STORE_OK;
+}
+
+/* Adds n to total_rejected in a write transaction of its own; STORE_NOTFOUND
+ * if the row went away since it was read. */
+static int count_rejected(struct store *s, const char *name, int64_t n)
+{
+	sqlite3_stmt *q = query(s, Q_COUNT_REJECTED);
+
+	if (!q)
+		return STORE_ERR;
+	bind_text(q, 1, name);
+	sqlite3_bind_int64(q, 2, n);
+	if (run(s, q) < 0)
+		return busy_or_error(s);
+	if (sqlite3_changes(s->db) == 0)
+		return STORE_NOTFOUND;
+	checkpoint_due(s);
+	return STORE_OK;
+}
+
+int store_admit(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
+{
+	struct breaker_state st, before;
+	struct breaker_settings saved;
+	struct store_txn r;
+	int64_t seq, rejected;
+	int rc;
+
+	/* A file we cannot write fails at admission, before the command runs. */
+	if (sqlite3_db_readonly(s->db, "main") != 0)
+		return store_update(s, t, fn, ctx);
+	if (run_query(s, Q_BEGIN) < 0)
+		return abort_txn(s);
+	clock_now(&t->env);
+	rc = load(s, t->name, &st, &saved, &seq);
+	if (rc == STORE_ERR || rc == STORE_INVALID)
+		return abort_txn(s);
+	if (rc == STORE_NOTFOUND ||
+	    breaker_leases_matter(&st, t->settings ? t->settings : &saved, &t->env)) {
+		end_admit_read(s);
+		return store_update(s, t, fn, ctx);
+	}
+	memcpy(&before, &st, sizeof(st));
+	r = *t;
+	fn(&st, &r, ctx);
+	end_admit_read(s);
+	if (!r.write) {
+		*t = r;
+		return STORE_OK;
+	}
+	if (!r.take_lease && !r.transitioned) {
+		/* Bytes compared, so that no change to the row goes unseen: only
+		 * when nothing but the rejection count moved is the read enough. */
+		rejected = st.totals.rejected - before.totals.rejected;
+		st.totals.rejected = before.totals.rejected;
+		st.calls_inflight = before.calls_inflight;
+		st.probes_inflight = before.probes_inflight;
+		if (memcmp(&st, &before, sizeof(st)) == 0) {
+			rc = rejected > 0 ? count_rejected(s, t->name, rejected) : STORE_OK;
+			if (rc == STORE_ERR || rc == STORE_BUSY)
+				return rc;
+			if (rc == STORE_OK) {
+				*t = r;
+				return STORE_OK;
+			}
+		}
+	}
+	return store_update(s, t, fn, ctx);
 }
 
 int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
@@ -1170,7 +1312,7 @@ int store_delete(struct store *s, const char *name)
 		return STORE_NOTFOUND;
 	}
 	if (delete_rows(s, Q_DELETE_LEASES, name) < 0 ||
-	    delete_rows(s, Q_DELETE_HISTORY, name) < 0 || run_query(s, Q_COMMIT) < 0)
+	    delete_rows(s, Q_DELETE_HISTORY, name) < 0 || commit(s) < 0)
 		return abort_txn(s);
 	return STORE_OK;
 }
@@ -1399,6 +1541,27 @@ static int add_functions(struct store *s)
 	return 0;
 }
 
+/*
+ * Before SQLite's first use, for a process that is one short call: cbexec has
+ * one thread and its children (the command, hooks) never use SQLite, so no
+ * mutexes; no memory statistics; no page-cache block allocated up front
+ * (pages are malloc'ed as read: a call reads a few). Debian's SQLite has no
+ * lookaside (SQLITE_OMIT_LOOKASIDE), so there is none to tune. Effects are
+ * measured in bench/README.md. A failure (SQLite already initialised) keeps
+ * the defaults.
+ */
+static void configure_sqlite(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 {
 	struct store *s;
@@ -1406,6 +1569,7 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	int rc;
 
 	*sp = NULL;
+	configure_sqlite();
 	if (!(s = calloc(1, sizeof(*s)))) {
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERR;
@@ -1418,14 +1582,16 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 	 * the last connection's close checkpoints the WAL into the database and
 	 * deletes it: four fsyncs per call (WAL, directory, WAL, database) and -wal
 	 * and -shm made anew by the next call. Left in place, the WAL is
-	 * checkpointed by the commit that takes it past STORE_WAL_AUTOCHECKPOINT
-	 * pages instead (about one call in eight). The bound is small because each
-	 * new process that finds the WAL alone reads all of it back (SQLite's WAL
-	 * recovery, ~5000 instructions a page). Durability is that of synchronous =
-	 * NORMAL below; a copy of the state file must take -wal with it. Left in
-	 * place, -wal and -shm also let readers without write access read. */
+	 * checkpointed and truncated by the write that takes it past
+	 * STORE_WAL_TRUNCATE_PAGES frames instead (checkpoint_due; one call in
+	 * about 32). The bound is small because each new process that finds the
+	 * WAL alone reads all of it back (SQLite's WAL recovery, ~6500
+	 * instructions a frame). Durability is that of synchronous = NORMAL below;
+	 * a copy of the state file must take -wal with it. The hook replaces
+	 * SQLite's autocheckpoint. Left in place, -wal and -shm also let readers
+	 * without write access read. */
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_autocheckpoint(s->db, STORE_WAL_AUTOCHECKPOINT);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	/* Nothing that could write runs before the header says the file is ours.
 	 * One read transaction, so that the values come from one snapshot even
 	 * while another process is creating the schema. */
@@ -1465,6 +1631,7 @@ int store_open_readonly(struct store **sp, const char *path, char *err, size_t e
 	struct header h;
 	int rc;
 
+	configure_sqlite();
 	*sp = NULL;
 	if (!(s = calloc(1, sizeof(*s)))) {
 		snprintf(err, errlen, "out of memory");

@@ -66,6 +66,18 @@ struct store_txn {
 typedef void (*store_fn)(struct breaker_state *st, struct store_txn *t, void *ctx);
 int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx);
 
+/*
+ * store_update for a decision that usually writes nothing (admission): fn runs
+ * first on the row as a read transaction sees it, when the calls in flight
+ * cannot change its decision (breaker_leases_matter). If fn changed nothing,
+ * nothing is written; if it only counted rejections, they are added to the
+ * row in one small write; anything else (a missing row, a transition, a lease
+ * to take, another change, a read-only file) ends the read and store_update
+ * redoes the whole decision under the write lock, so fn may run twice.
+ * STORE_BUSY as store_update.
+ */
+int store_admit(struct store *s, struct store_txn *t, store_fn fn, void *ctx);
+
 /* Reads one breaker without writing; live leases counted into st.
  * STORE_INVALID, with store_errmsg, for a row that fails the checks. */
 int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,

@@ -183,12 +183,16 @@ holder() {
 	[ "$status" -eq 75 ]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	[[ "$output" == *"tripped by hand"* ]]
+	# A closed breaker is admitted by a read, which the stopped writer does
+	# not block; the outcome then waits --lock-timeout and is lost, with a
+	# warning and the command's own status, whatever on_store_error says.
 	run cb -n closed --lock-timeout 200ms -- touch "$BATS_TEST_TMPDIR/ran"
 	[ "$status" -eq 0 ]
 	[ -e "$BATS_TEST_TMPDIR/ran" ]
-	[[ "$output" == *"running the command without the breaker"* ]]
-	run cb -n closed --lock-timeout 200ms --on-store-error fail -- true
-	[ "$status" -eq 125 ]
+	[[ "$output" == *"the outcome of this call was not recorded"* ]]
+	run cb -n closed --lock-timeout 200ms --on-store-error fail -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the outcome of this call was not recorded"* ]]
 	[ "$SECONDS" -lt 8 ]
 	kill -CONT "$holder"
 	kill -KILL "$holder"

@@ -486,9 +486,15 @@ static void test_leases_matter(void)
 	bool agree = true;
 
 	fresh();
-	ok(breaker_leases_matter(&st, &set, &env), "closed: leases matter");
+	ok(!breaker_leases_matter(&st, &set, &env), "closed, no cap: leases do not matter");
+	st.calls_inflight = 1000;
+	breaker_admit(&st, &set, &env, &d);
+	ok(d.admitted && !d.probe, "closed, no cap: admitted whatever is in flight");
+	st.calls_inflight = 0;
 	set.failure_threshold = 1;
 	set.max_concurrent = 1;
+	ok(breaker_leases_matter(&st, &set, env.now_ms), "closed with a cap: leases matter");
+	set.failure_threshold = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
 	ok(!breaker_leases_matter(&st, &set, &env), "open and waiting: they do not");
 	for (int64_t step = 0; step < 40000; step += 1000) {
