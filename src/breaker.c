@@ -1,5 +1,6 @@
 /* The circuit breaker state machine: pure, no I/O, time passed in. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "breaker.h"
@@ -43,6 +44,11 @@ static const char *const state_names[] = { "closed", "open", "half_open" };
 /* The start of the reason breaker_trip() writes. Only this file writes reasons,
  * so this is the one place that knows how a hold by hand reads. */
 static const char by_hand[] = "tripped by hand";
+
+/* How far the two clocks may disagree about a retry time before admission
+ * restates it: more than the microseconds between reading them, less than
+ * anything a person or a probe would notice. */
+#define RESTATE_SLACK_MS 1000
 /* Counters saturate: a total read back at its maximum from a damaged file
  * stays there rather than overflow (undefined for int64_t). */
 static void count_one(int64_t *v)
@@ -199,8 +205,13 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 
 		/* Restated on this boot's clocks, so that status and the rejection
 		 * message read the retry time the machine goes by, and a retry time
-		 * carried over a reboot is measured by the new boot's clock. */
-		set_retry(st, env, left);
+		 * carried over a reboot is measured by the new boot's clock. Only
+		 * when it moved, though: the two clocks are read microseconds apart,
+		 * and a restatement of a millisecond would make every rejection a
+		 * write of the whole row instead of a count (store_admit). */
+		if (st->boot_id != env->boot_id ||
+		    llabs(env->now_ms + left - st->retry_at_ms) > RESTATE_SLACK_MS)
+			set_retry(st, env, left);
 		if (left == 0) {
 			change_state(st, BREAKER_HALF_OPEN, env->now_ms, "recovery timeout elapsed",
 				     &d->transition);

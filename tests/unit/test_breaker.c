@@ -537,6 +537,32 @@ static void test_leases_matter(void)
 	   "clock set back, open period over by the boot clock: admission is due");
 }
 
+/* store_admit writes only a count when a rejection changes nothing else: the
+ * clocks read a millisecond apart must not restate the retry time. */
+static void test_rejection_changes_only_the_count(void)
+{
+	struct breaker_decision d;
+	struct breaker_state before;
+
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	ok(st.state == BREAKER_OPEN, "open after one failure");
+	tick(2000);
+	env.boot_ms += 1; /* read a moment after the wall clock */
+	before = st;
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_OPEN, "rejected while open");
+	ok(st.totals.rejected == before.totals.rejected + 1, "the rejection is counted");
+	st.totals.rejected = before.totals.rejected;
+	ok(memcmp(&st, &before, sizeof(st)) == 0, "and nothing else changes");
+	env.now_ms -= 90 * 60 * 1000; /* set back 90 minutes: restated on the boot clock */
+	breaker_admit(&st, &set, &env, &d);
+	ok(st.retry_at_ms == before.retry_at_ms - 90 * 60 * 1000 - 1,
+	   "a step of the wall clock restates the retry time: %lld",
+	   (long long)(st.retry_at_ms - before.retry_at_ms));
+}
+
 int main(void)
 {
 	test_full_cycle();
@@ -548,6 +574,7 @@ int main(void)
 	test_slow_calls();
 	test_backoff_and_jitter();
 	test_clock_backwards();
+	test_rejection_changes_only_the_count();
 	test_long_hold();
 	test_manual_noop();
 	test_min_calls_window();
