@@ -493,12 +493,8 @@ void cli_check_names_or_patterns(int n, char *const *operands)
 void cli_names_add(struct cli_names *ns, const char *name)
 {
 	if (ns->n == ns->cap) {
-		char **v;
-
 		ns->cap = ns->cap ? ns->cap * 2 : 16;
-		if ((v = reallocarray(ns->v, ns->cap, sizeof(*v))) == NULL)
-			err(EXIT_CANCELED, "out of memory");
-		ns->v = v;
+		ns->v = xreallocarray(ns->v, ns->cap, sizeof(*ns->v));
 	}
 	ns->v[ns->n++] = xstrdup(name);
 }

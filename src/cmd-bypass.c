@@ -1,11 +1,6 @@
 /* cbexec bypass: admit every call of breakers by hand, outcomes still counted, until reset. */
-#include <err.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
-#include "exitcodes.h"
 
 struct bypass_ctx {
 	const char *reason;

@@ -1,8 +1,6 @@
 /* cbexec check: would a call of the breaker be admitted now? Asks, changes nothing. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "clock.h"

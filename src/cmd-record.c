@@ -1,6 +1,5 @@
 /* cbexec record: an outcome of work cbexec could not wrap, recorded as if a call had ended. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

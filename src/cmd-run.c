@@ -14,7 +14,6 @@
 #include "hooks.h"
 #include "runner.h"
 #include "store.h"
-#include "xmalloc.h"
 
 /* A lease outlives its call's longest possible run by this much. */
 #define LEASE_SLACK_MS	   60000

@@ -1,11 +1,6 @@
 /* cbexec trip: open breakers by hand, until reset or for a while. */
-#include <err.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
-#include "exitcodes.h"
 
 /* As recovery_timeout: 1ms..365d. */
 #define FOR_MIN_MS 1

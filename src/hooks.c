@@ -54,13 +54,8 @@ static void sleep_ms(int64_t ms)
 static void track(pid_t pid, const char *which, const char *name)
 {
 	if (nhooks == hooks_cap) {
-		size_t cap = hooks_cap ? hooks_cap * 2 : 4;
-		struct hook *h = realloc(hooks, cap * sizeof(*h));
-
-		if (!h)
-			err(EXIT_CANCELED, "out of memory");
-		hooks = h;
-		hooks_cap = cap;
+		hooks_cap = hooks_cap ? hooks_cap * 2 : 4;
+		hooks = xreallocarray(hooks, hooks_cap, sizeof(*hooks));
 	}
 	hooks[nhooks].pid = pid;
 	hooks[nhooks].reaped = false;
