@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "escape.h"
 #include "exitcodes.h"
@@ -599,10 +600,7 @@ void cli_warn_unknown(struct store *s, const char *path, const char *name, int n
 
 int64_t cli_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 void cli_format_time(int64_t ms, char *buf, size_t len)
@@ -685,11 +683,7 @@ void cli_explain_rejection(const char *name, const struct options *o,
 		      o->breaker.max_concurrent);
 		break;
 	default:
-		/* whole seconds, rounded up: "next try in 1s" rather than "in 0s" */
-		duration_format(st->retry_at_ms > now_ms
-					? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
-					: 0,
-				in, sizeof(in));
+		duration_format(clock_secs_until(now_ms, st->retry_at_ms) * 1000, in, sizeof(in));
 		/* A hold's reason is a sentence of its own ("tripped by hand: ..."); an
 		 * automatic open's reason says what it came after. */
 		escape_text(st->reason, reason, sizeof(reason));
