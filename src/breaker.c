@@ -67,6 +67,9 @@ const char *breaker_state_name(enum breaker_state_kind k)
 	return (unsigned)k < 3 ? state_names[k] : "unknown";
 }
 
+/* The settings table (options.c) holds the defaults; this copy, which the
+ * store uses for every row it reads, saves parsing them there each time, and
+ * tests/unit/test_options.c holds the two equal. */
 void breaker_settings_init(struct breaker_settings *set)
 {
 	memset(set, 0, sizeof(*set));
