@@ -427,8 +427,7 @@ bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64
 	return true;
 }
 
-bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
-		    struct breaker_transition *tr)
+bool breaker_bypass(struct breaker_state *st, const char *why, struct breaker_transition *tr)
 {
 	if (!why)
 		why = "";
@@ -441,6 +440,5 @@ bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, con
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand: %s", why);
 	else
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand");
-	(void)env;
 	return true;
 }

@@ -113,7 +113,6 @@ static int record_exec(const struct args *args)
 	 * totals, but as a call of no generation it moves nothing (invariant 2 of
 	 * breaker.c). */
 	ctx.call.exit_code = -1; /* "recorded by hand" in reasons */
-	ctx.call.probe = ctx.decision.probe;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
 	txn_init(&t, a.name, &o);

@@ -133,12 +133,6 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 	if (o->syslog)
 		log_transition(tr->to == BREAKER_OPEN ? LOG_WARNING : LOG_NOTICE, name, what);
 
-	/* A change of mode without a change of state (bypass, tripping a breaker
-	 * that is already open) is reported above but starts no hook: hooks
-	 * announce state changes, once each. */
-	if (tr->from == tr->to)
-		return;
-
 	snprintf(e.failures, sizeof(e.failures), "%u", after->consecutive_failures);
 	if (after->last_exit >= 0)
 		snprintf(e.last_exit, sizeof(e.last_exit), "%d", after->last_exit);
