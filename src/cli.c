@@ -298,6 +298,15 @@ char *cli_db_path(const char *db)
  */
 static struct store *opened;
 
+void cli_call_txn(struct store_txn *t, const char *name, const struct options *o)
+{
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->create = true;
+	t->settings = &o->breaker;
+	t->history_limit = o->history_limit;
+}
+
 struct store *cli_open_store(const char *path)
 {
 	char err[512];

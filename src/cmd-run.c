@@ -273,11 +273,7 @@ static int run_exec(const struct args *args)
 	wait_until = clock_mono_ms() + o.max_wait_ms;
 	for (;;) {
 		ctx.waiting = clock_mono_ms() < wait_until;
-		memset(&t, 0, sizeof(t));
-		t.name = a.name;
-		t.create = true;
-		t.settings = &o.breaker;
-		t.history_limit = o.history_limit;
+		cli_call_txn(&t, a.name, &o);
 		rc = store_admit(store, &t, admit_cb, &ctx);
 		if (rc == STORE_BUSY && read_rejects(store, a.name, &ctx)) {
 			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
@@ -338,15 +334,11 @@ static int run_exec(const struct args *args)
 	ctx.call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.generation;
-	memset(&t, 0, sizeof(t));
-	t.name = a.name;
-	t.create = true;
+	cli_call_txn(&t, a.name, &o);
 	/* Only an open reads it, for the length of its period; admission never
 	 * opens, and jitter 0 (the default) needs no draw: no seeding, no clock. */
 	if (o.breaker.jitter)
 		t.env.jitter = random_jitter();
-	t.settings = &o.breaker;
-	t.history_limit = o.history_limit;
 	t.release_lease = lease;
 	if (store_update(store, &t, record_cb, &ctx) != STORE_OK) {
 		warnx("warning: %s: %s; the outcome of this call was not recorded", path,
