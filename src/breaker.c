@@ -67,6 +67,9 @@ const char *breaker_state_name(enum breaker_state_kind k)
 	return (unsigned)k < 3 ? state_names[k] : "unknown";
 }
 
+/* The settings table (options.c) holds the defaults; this copy, which the
+ * store uses for every row it reads, saves parsing them there each time, and
+ * tests/unit/test_options.c holds the two equal. */
 void breaker_settings_init(struct breaker_settings *set)
 {
 	memset(set, 0, sizeof(*set));
@@ -424,8 +427,7 @@ bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64
 	return true;
 }
 
-bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
-		    struct breaker_transition *tr)
+bool breaker_bypass(struct breaker_state *st, const char *why, struct breaker_transition *tr)
 {
 	if (!why)
 		why = "";
@@ -438,6 +440,5 @@ bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, con
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand: %s", why);
 	else
 		snprintf(tr->reason, sizeof(tr->reason), "bypass by hand");
-	(void)env;
 	return true;
 }

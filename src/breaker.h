@@ -122,7 +122,6 @@ struct breaker_call {
 	int exit_code; /* what the caller exits with: status, 124, 126, 127, 128+N */
 	bool timed_out;
 	bool slow;
-	bool probe;
 	bool bypassed;
 	int64_t generation; /* from the decision that admitted it */
 };
@@ -158,7 +157,6 @@ bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
  * no new open (tr->from == tr->to, no open counted, same generation). */
 bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
 		  const char *why, struct breaker_transition *tr);
-bool breaker_bypass(struct breaker_state *st, const struct breaker_env *env, const char *why,
-		    struct breaker_transition *tr);
+bool breaker_bypass(struct breaker_state *st, const char *why, struct breaker_transition *tr);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "escape.h"
 #include "exitcodes.h"
@@ -297,6 +298,15 @@ char *cli_db_path(const char *db)
  */
 static struct store *opened;
 
+void cli_call_txn(struct store_txn *t, const char *name, const struct options *o)
+{
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->create = true;
+	t->settings = &o->breaker;
+	t->history_limit = o->history_limit;
+}
+
 struct store *cli_open_store(const char *path)
 {
 	char err[512];
@@ -493,12 +503,8 @@ void cli_check_names_or_patterns(int n, char *const *operands)
 void cli_names_add(struct cli_names *ns, const char *name)
 {
 	if (ns->n == ns->cap) {
-		char **v;
-
 		ns->cap = ns->cap ? ns->cap * 2 : 16;
-		if ((v = reallocarray(ns->v, ns->cap, sizeof(*v))) == NULL)
-			err(EXIT_CANCELED, "out of memory");
-		ns->v = v;
+		ns->v = xreallocarray(ns->v, ns->cap, sizeof(*ns->v));
 	}
 	ns->v[ns->n++] = xstrdup(name);
 }
@@ -603,10 +609,7 @@ void cli_warn_unknown(struct store *s, const char *path, const char *name, int n
 
 int64_t cli_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 void cli_format_time(int64_t ms, char *buf, size_t len)
@@ -689,11 +692,7 @@ void cli_explain_rejection(const char *name, const struct options *o,
 		      o->breaker.max_concurrent);
 		break;
 	default:
-		/* whole seconds, rounded up: "next try in 1s" rather than "in 0s" */
-		duration_format(st->retry_at_ms > now_ms
-					? (st->retry_at_ms - now_ms + 999) / 1000 * 1000
-					: 0,
-				in, sizeof(in));
+		duration_format(clock_secs_until(now_ms, st->retry_at_ms) * 1000, in, sizeof(in));
 		/* A hold's reason is a sentence of its own ("tripped by hand: ..."); an
 		 * automatic open's reason says what it came after. */
 		escape_text(st->reason, reason, sizeof(reason));

@@ -62,6 +62,9 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o);
 char *cli_find_db_path(const char *db);
 /* cli_find_db_path, exiting 125 with a message when there is no path. */
 char *cli_db_path(const char *db);
+/* A transaction of a call of breaker name under o (run, record): the breaker
+ * made if unknown, with o's settings and history limit; the rest zero. */
+void cli_call_txn(struct store_txn *t, const char *name, const struct options *o);
 /* Opens the store or exits 125 with the path and the problem. */
 struct store *cli_open_store(const char *path);
 /* Opens the store read-only (creating nothing) or exits: missing_exit if the

@@ -71,3 +71,20 @@ int64_t clock_mono_ms(void)
 {
 	return read_ms(CLOCK_MONOTONIC);
 }
+
+int64_t clock_wall_ms(void)
+{
+	return read_ms(CLOCK_REALTIME);
+}
+
+void clock_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int64_t clock_secs_until(int64_t now_ms, int64_t then_ms)
+{
+	return then_ms > now_ms ? (then_ms - now_ms + 999) / 1000 : 0;
+}

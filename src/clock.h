@@ -10,5 +10,12 @@
 void clock_now(struct breaker_env *env);
 /* CLOCK_MONOTONIC in ms: for waits and elapsed times within one process. */
 int64_t clock_mono_ms(void);
+/* CLOCK_REALTIME in ms since the epoch: for readers that date what they show. */
+int64_t clock_wall_ms(void);
+/* Sleeps ms milliseconds (less if a signal arrives: callers poll again). */
+void clock_sleep_ms(int64_t ms);
+/* Whole seconds from now_ms until then_ms, rounded up: "next try in 1s" rather
+ * than "in 0s" while anything is left; 0 once then_ms has come. */
+int64_t clock_secs_until(int64_t now_ms, int64_t then_ms);
 
 #endif

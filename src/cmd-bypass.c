@@ -1,11 +1,6 @@
 /* cbexec bypass: admit every call of breakers by hand, outcomes still counted, until reset. */
-#include <err.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
-#include "exitcodes.h"
 
 struct bypass_ctx {
 	const char *reason;
@@ -18,7 +13,7 @@ static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 	/* The state does not change, but the mode does: the "closed -> closed"
 	 * event in the history says when and why bypass began. A second bypass
 	 * with the same reason changes nothing and writes nothing. */
-	t->write = breaker_bypass(st, &t->env, ctx->reason, &t->transition);
+	t->write = breaker_bypass(st, ctx->reason, &t->transition);
 	t->transitioned = t->write;
 }
 

@@ -1,8 +1,6 @@
 /* cbexec check: would a call of the breaker be admitted now? Asks, changes nothing. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -10,7 +8,7 @@
 
 /* A broken state file must not stop the work a script guards with check, any
  * more than it stops a wrapped command: on_store_error decides, as for run. */
-static int store_failed(const struct options *o, const char *path, const char *problem)
+static int admit_unprotected(const struct options *o, const char *path, const char *problem)
 {
 	if (o->on_store_error == ON_STORE_ERROR_FAIL) {
 		warnx("%s: %s; not admitting (on_store_error = fail)", path, problem);
@@ -54,7 +52,7 @@ static int check_exec(const struct args *args)
 		goto out;
 	default:
 		s = NULL;
-		rc = store_failed(&o, path, err);
+		rc = admit_unprotected(&o, path, err);
 		goto out;
 	}
 	switch (store_read(s, a.name, env.now_ms, &st, &saved)) {
@@ -64,7 +62,7 @@ static int check_exec(const struct args *args)
 		rc = 0; /* a breaker is born closed */
 		goto out;
 	default:
-		rc = store_failed(&o, path, store_errmsg(s));
+		rc = admit_unprotected(&o, path, store_errmsg(s));
 		goto out;
 	}
 

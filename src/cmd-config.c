@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "exitcodes.h"
 
 static int config_exec(const struct args *args)
 {

@@ -1,6 +1,5 @@
 /* cbexec delete: forget breakers, their leases and their history. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"

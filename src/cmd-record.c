@@ -1,6 +1,5 @@
 /* cbexec record: an outcome of work cbexec could not wrap, recorded as if a call had ended. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,15 +67,6 @@ static int parse_outcome(const char *s, enum breaker_outcome *out)
 	return 0;
 }
 
-static void txn_init(struct store_txn *t, const char *name, const struct options *o)
-{
-	memset(t, 0, sizeof(*t));
-	t->name = name;
-	t->create = true;
-	t->settings = &o->breaker;
-	t->history_limit = o->history_limit;
-}
-
 static int record_exec(const struct args *args)
 {
 	struct cli_breaker_args a = args->breaker;
@@ -104,7 +94,7 @@ static int record_exec(const struct args *args)
 	ctx.o = &o;
 	ctx.admit_set = o.breaker;
 	ctx.admit_set.max_concurrent = 0; /* the work is done: no bulkhead to wait at */
-	txn_init(&t, a.name, &o);
+	cli_call_txn(&t, a.name, &o);
 	if (store_update(s, &t, admit_cb, &ctx) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)
@@ -114,10 +104,9 @@ static int record_exec(const struct args *args)
 	 * totals, but as a call of no generation it moves nothing (invariant 2 of
 	 * breaker.c). */
 	ctx.call.exit_code = -1; /* "recorded by hand" in reasons */
-	ctx.call.probe = ctx.decision.probe;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
-	txn_init(&t, a.name, &o);
+	cli_call_txn(&t, a.name, &o);
 	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)

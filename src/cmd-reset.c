@@ -1,12 +1,9 @@
 /* cbexec reset: close breakers by hand, clearing their counters but not their totals. */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "exitcodes.h"
-#include "xmalloc.h"
 
 struct reset_ctx {
 	struct breaker_settings set;

@@ -14,7 +14,6 @@
 #include "hooks.h"
 #include "runner.h"
 #include "store.h"
-#include "xmalloc.h"
 
 /* A lease outlives its call's longest possible run by this much. */
 #define LEASE_SLACK_MS	   60000
@@ -85,13 +84,6 @@ static double random_jitter(void)
 	return (double)random() / RAND_MAX * 2.0 - 1.0;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* The command under the timeout settings, with timeout(1)'s meanings. */
 static void run_command(const struct options *o, char **cmd, struct runner_result *r)
 {
@@ -137,13 +129,6 @@ static bool reader_gone(void)
 	return false;
 }
 
-static void seconds_until(int64_t from_ms, int64_t to_ms, char *buf, size_t len)
-{
-	int64_t s = to_ms > from_ms ? (to_ms - from_ms + 999) / 1000 : 0;
-
-	snprintf(buf, len, "%lld", (long long)s);
-}
-
 /* Why the fallback runs, if it does. */
 enum fallback_why {
 	FALLBACK_NONE,
@@ -179,7 +164,8 @@ static _Noreturn void run_fallback(const char *name, const struct options *o,
 	setenv("CBEXEC_EXIT_CODE", buf, 1);
 	setenv("CBEXEC_STATE", st ? breaker_state_name(st->state) : "", 1);
 	if (st && st->state == BREAKER_OPEN && st->mode != BREAKER_FORCED_OPEN)
-		seconds_until(now_ms, st->retry_at_ms, buf, sizeof(buf));
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)clock_secs_until(now_ms, st->retry_at_ms));
 	else
 		buf[0] = '\0';
 	setenv("CBEXEC_RETRY_AFTER", buf, 1);
@@ -287,12 +273,7 @@ static int run_exec(const struct args *args)
 	wait_until = clock_mono_ms() + o.max_wait_ms;
 	for (;;) {
 		ctx.waiting = clock_mono_ms() < wait_until;
-		memset(&t, 0, sizeof(t));
-		t.name = a.name;
-		t.create = true;
-		t.env.jitter = random_jitter();
-		t.settings = &o.breaker;
-		t.history_limit = o.history_limit;
+		cli_call_txn(&t, a.name, &o);
 		rc = store_admit(store, &t, admit_cb, &ctx);
 		if (rc == STORE_BUSY && read_rejects(store, a.name, &ctx)) {
 			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
@@ -309,7 +290,7 @@ static int run_exec(const struct args *args)
 		}
 		if (!ctx.waiting || ctx.decision.reject != REJECT_CONCURRENCY)
 			break;
-		sleep_ms(pause);
+		clock_sleep_ms(pause);
 		pause = pause < 200 ? pause * 2 : 200;
 	}
 	lease = t.lease_id;
@@ -351,15 +332,13 @@ static int run_exec(const struct args *args)
 	ctx.call.exit_code = r.exit_code;
 	ctx.call.timed_out = r.timed_out;
 	ctx.call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
-	ctx.call.probe = ctx.decision.probe;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.generation;
-	memset(&t, 0, sizeof(t));
-	t.name = a.name;
-	t.create = true;
-	t.env.jitter = random_jitter();
-	t.settings = &o.breaker;
-	t.history_limit = o.history_limit;
+	cli_call_txn(&t, a.name, &o);
+	/* Only an open reads it, for the length of its period; admission never
+	 * opens, and jitter 0 (the default) needs no draw: no seeding, no clock. */
+	if (o.breaker.jitter)
+		t.env.jitter = random_jitter();
 	t.release_lease = lease;
 	if (store_update(store, &t, record_cb, &ctx) != STORE_OK) {
 		warnx("warning: %s: %s; the outcome of this call was not recorded", path,

@@ -1,15 +1,10 @@
 /* cbexec trip: open breakers by hand, until reset or for a while. */
-#include <err.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
-#include "exitcodes.h"
 
 /* As recovery_timeout: 1ms..365d. */
 #define FOR_MIN_MS 1
-#define FOR_MAX_MS (365LL * 24 * 3600 * 1000)
+#define FOR_MAX_MS OPTIONS_DURATION_MAX_MS
 
 struct trip_ctx {
 	int64_t for_ms; /* 0 = until reset */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "exitcodes.h"
 #include "xmalloc.h"
 
 /*
@@ -342,11 +341,7 @@ static void entry_add(struct reader *r, const char *key, const char *value)
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 16;
-		struct entry *v = realloc(c->v, c->cap * sizeof(*v));
-
-		if (v == NULL)
-			err(EXIT_CANCELED, "out of memory");
-		c->v = v;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
 	}
 	c->v[c->n++] = (struct entry){ r->kind, xstrdup(r->section), s, xstrdup(value), origin };
 }

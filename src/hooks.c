@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "escape.h"
 #include "exitcodes.h"
 #include "hooks.h"
@@ -36,31 +36,11 @@ struct hook_env {
 	char failures[16], last_exit[16], retry_after[24];
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 static void track(pid_t pid, const char *which, const char *name)
 {
 	if (nhooks == hooks_cap) {
-		size_t cap = hooks_cap ? hooks_cap * 2 : 4;
-		struct hook *h = realloc(hooks, cap * sizeof(*h));
-
-		if (!h)
-			err(EXIT_CANCELED, "out of memory");
-		hooks = h;
-		hooks_cap = cap;
+		hooks_cap = hooks_cap ? hooks_cap * 2 : 4;
+		hooks = xreallocarray(hooks, hooks_cap, sizeof(*hooks));
 	}
 	hooks[nhooks].pid = pid;
 	hooks[nhooks].reaped = false;
@@ -153,23 +133,13 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 	if (o->syslog)
 		log_transition(tr->to == BREAKER_OPEN ? LOG_WARNING : LOG_NOTICE, name, what);
 
-	/* A change of mode without a change of state (bypass, tripping a breaker
-	 * that is already open) is reported above but starts no hook: hooks
-	 * announce state changes, once each. */
-	if (tr->from == tr->to)
-		return;
-
 	snprintf(e.failures, sizeof(e.failures), "%u", after->consecutive_failures);
 	if (after->last_exit >= 0)
 		snprintf(e.last_exit, sizeof(e.last_exit), "%d", after->last_exit);
 	/* Empty when no retry time applies: not open, or tripped until reset. */
-	if (tr->to == BREAKER_OPEN && after->mode != BREAKER_FORCED_OPEN &&
-	    after->retry_at_ms > 0) {
-		int64_t ms = after->retry_at_ms - now_ms;
-
+	if (tr->to == BREAKER_OPEN && after->mode != BREAKER_FORCED_OPEN && after->retry_at_ms > 0)
 		snprintf(e.retry_after, sizeof(e.retry_after), "%lld",
-			 (long long)(ms > 0 ? (ms + 999) / 1000 : 0));
-	}
+			 (long long)clock_secs_until(now_ms, after->retry_at_ms));
 
 	/* A probe's call makes two changes (to half-open, then to closed or
 	 * open): the second one's hooks wait for the first one's, so that a
@@ -216,7 +186,7 @@ static bool group_alive(pid_t pgid)
 
 void hooks_wait(int64_t max_ms)
 {
-	int64_t deadline = mono_ms() + (max_ms > 0 ? max_ms : 0), pause = 1;
+	int64_t deadline = clock_mono_ms() + (max_ms > 0 ? max_ms : 0), pause = 1;
 	size_t left = nhooks;
 	char after[32];
 	int status;
@@ -247,9 +217,9 @@ void hooks_wait(int64_t max_ms)
 			hooks[i].pid = 0;
 			left--;
 		}
-		if (left == 0 || mono_ms() >= deadline)
+		if (left == 0 || clock_mono_ms() >= deadline)
 			break;
-		sleep_ms(pause);
+		clock_sleep_ms(pause);
 		pause = pause < 10 ? pause * 2 : 10;
 	}
 

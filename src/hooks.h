@@ -8,7 +8,9 @@
 #include "options.h"
 
 /* Reports a transition this process made: stderr (unless quiet), syslog if asked,
- * and starts the matching hooks without waiting for them. */
+ * and starts the matching hooks without waiting for them. tr is a change of
+ * state (tr->from != tr->to), as run and record make; a change of mode by hand
+ * (bypass, a trip renewal) goes to the history only and never comes here. */
 void hooks_transition(const struct options *o, const char *name, bool quiet,
 		      const struct breaker_transition *tr, const struct breaker_state *after,
 		      int64_t now_ms);

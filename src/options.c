@@ -64,7 +64,10 @@ enum setting_id {
 #define SEC	  1000LL
 #define DAY	  (86400 * SEC)
 #define COUNT_MAX 1000000
-#define DUR_MAX	  (365 * DAY)
+#define DUR_MAX	  OPTIONS_DURATION_MAX_MS
+/* A number's text, for a default in the table that a constant also names. */
+#define STR(x)	  #x
+#define XSTR(x)	  STR(x)
 
 /* For SET_WINDOW, min and max bound the time window; a count window is 1..WINDOW_MAX_CALLS. */
 const struct setting settings[] = {
@@ -129,8 +132,8 @@ const struct setting settings[] = {
 	/* A flag with no argument on the command line, a boolean in config files. */
 	[S_SYSLOG] = { "syslog", "syslog", 0, SET_BOOL, 0, 1, "false",
 		       "also report transitions to syslog" },
-	[S_HISTORY_LIMIT] = { "history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX, "1000",
-			      "transitions kept per breaker" },
+	[S_HISTORY_LIMIT] = { "history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX,
+			      XSTR(OPTIONS_HISTORY_LIMIT), "transitions kept per breaker" },
 	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
 			       "if the state file fails: run the command, or fail" },
 	[S_LOCK_TIMEOUT] = { "lock_timeout", "lock-timeout", 0, SET_DURATION, 0, 3600 * SEC, "10s",

@@ -9,6 +9,11 @@
 #include "breaker.h"
 #include "parse.h"
 
+/* The longest duration any setting (and trip --for) takes: 365 days. */
+#define OPTIONS_DURATION_MAX_MS (365 * 86400 * 1000LL)
+/* history_limit's default: events kept per breaker. */
+#define OPTIONS_HISTORY_LIMIT	1000
+
 enum store_error_policy {
 	ON_STORE_ERROR_RUN,
 	ON_STORE_ERROR_FAIL

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "escape.h"
+#include "options.h"
 #include "parse.h"
 #include "proc.h"
 #include "statepath.h"
@@ -47,7 +48,6 @@
 #define STORE_SCHEMA_VERSION	 2
 #define STORE_APP_ID		 0x63626578 /* "cbex": tells our file from another program's */
 #define STORE_BUSY_TIMEOUT_MS	 10000
-#define STORE_HISTORY_DEFAULT	 1000
 /* WAL pages (frames) after which a write checkpoints and truncates the WAL;
  * see checkpoint_due, and bench/README.md for how the number was chosen. */
 #define STORE_WAL_TRUNCATE_PAGES 32
@@ -880,7 +880,7 @@ static int take_lease(struct store *s, struct store_txn *t)
 static int add_history(struct store *s, const struct store_txn *t, int64_t seq)
 {
 	sqlite3_stmt *q = query(s, Q_HISTORY_ADD);
-	int64_t limit = t->history_limit ? t->history_limit : STORE_HISTORY_DEFAULT;
+	int64_t limit = t->history_limit ? t->history_limit : OPTIONS_HISTORY_LIMIT;
 
 	if (!q)
 		return -1;

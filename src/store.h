@@ -49,7 +49,7 @@ struct store_txn {
 	 * only jitter. The callback uses these. */
 	struct breaker_env env;
 	const struct breaker_settings *settings; /* remembered with the row; may be NULL */
-	uint32_t history_limit;			 /* events kept per breaker */
+	uint32_t history_limit;			 /* events kept; 0: OPTIONS_HISTORY_LIMIT */
 	int64_t release_lease;			 /* lease to drop before the callback, 0 = none */
 	/* set by the callback */
 	bool write; /* false: nothing is written */

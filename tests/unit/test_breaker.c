@@ -38,7 +38,6 @@ static bool call(enum breaker_outcome outcome, int exit_code, bool *transitioned
 	c.outcome = outcome;
 	c.exit_code = exit_code;
 	c.generation = d.generation;
-	c.probe = d.probe;
 	c.bypassed = d.bypassed;
 	if (d.probe && st.probes_inflight)
 		st.probes_inflight--; /* the store drops the lease */
@@ -80,9 +79,7 @@ static void test_full_cycle(void)
 	breaker_admit(&st, &set, &env, &d2);
 	ok(!d2.admitted && d2.reject == REJECT_HALF_OPEN_FULL, "second call rejected: slot taken");
 
-	struct breaker_call c = { .outcome = OUTCOME_SUCCESS,
-				  .generation = d.generation,
-				  .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_SUCCESS, .generation = d.generation };
 	struct breaker_transition tr;
 	st.probes_inflight = 0;
 	ok(breaker_record(&st, &set, &env, &c, &tr), "probe success transitions");
@@ -150,9 +147,7 @@ static void test_ignored(void)
 	call(OUTCOME_FAILURE, 1, NULL);
 	tick(30000);
 	breaker_admit(&st, &set, &env, &d);
-	struct breaker_call c = { .outcome = OUTCOME_IGNORED,
-				  .generation = d.generation,
-				  .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_IGNORED, .generation = d.generation };
 	st.probes_inflight = 0;
 	ok(!breaker_record(&st, &set, &env, &c, &tr), "ignored probe: no transition");
 	ok(st.state == BREAKER_HALF_OPEN, "stays half-open");
@@ -176,9 +171,7 @@ static void test_success_threshold_and_slots(void)
 	ok(a.probe && b.probe && !c3.admitted, "two probe slots, third rejected");
 	st.probes_inflight = 0;
 	struct breaker_transition tr;
-	struct breaker_call c = { .outcome = OUTCOME_SUCCESS,
-				  .generation = a.generation,
-				  .probe = true };
+	struct breaker_call c = { .outcome = OUTCOME_SUCCESS, .generation = a.generation };
 	ok(!breaker_record(&st, &set, &env, &c, &tr), "one success of two: still half-open");
 	ok(breaker_record(&st, &set, &env, &c, &tr) && st.state == BREAKER_CLOSED, "second closes");
 	ok(strcmp(tr.reason, "2 probes succeeded") == 0, "reason: %s", tr.reason);
@@ -391,9 +384,9 @@ static void test_manual_noop(void)
 	   "tripping a breaker that opened by itself counts no second open");
 
 	fresh();
-	ok(breaker_bypass(&st, &env, "x", &tr), "first bypass changes the mode");
-	ok(!breaker_bypass(&st, &env, "x", &tr), "second bypass: nothing changes");
-	ok(breaker_bypass(&st, &env, "y", &tr) && strcmp(st.mode_reason, "y") == 0,
+	ok(breaker_bypass(&st, "x", &tr), "first bypass changes the mode");
+	ok(!breaker_bypass(&st, "x", &tr), "second bypass: nothing changes");
+	ok(breaker_bypass(&st, "y", &tr) && strcmp(st.mode_reason, "y") == 0,
 	   "bypass with another reason: a change");
 }
 
@@ -441,7 +434,6 @@ static void test_manual(void)
 	{
 		struct breaker_call c = { .outcome = OUTCOME_FAILURE,
 					  .exit_code = 1,
-					  .probe = true,
 					  .generation = d.generation };
 
 		breaker_record(&st, &set, &env, &c, &tr);
@@ -452,7 +444,7 @@ static void test_manual(void)
 
 	fresh();
 	set.failure_threshold = 1;
-	breaker_bypass(&st, &env, "testing", &tr);
+	breaker_bypass(&st, "testing", &tr);
 	call(OUTCOME_FAILURE, 1, NULL);
 	ok(st.state == BREAKER_OPEN, "bypass still records the transition");
 	breaker_admit(&st, &set, &env, &d);
@@ -493,7 +485,7 @@ static void test_leases_matter(void)
 	st.calls_inflight = 0;
 	set.failure_threshold = 1;
 	set.max_concurrent = 1;
-	ok(breaker_leases_matter(&st, &set, env.now_ms), "closed with a cap: leases matter");
+	ok(breaker_leases_matter(&st, &set, &env), "closed with a cap: leases matter");
 	set.failure_threshold = 1;
 	call(OUTCOME_FAILURE, 1, NULL);
 	ok(!breaker_leases_matter(&st, &set, &env), "open and waiting: they do not");
@@ -520,7 +512,7 @@ static void test_leases_matter(void)
 	fresh();
 	breaker_trip(&st, &env, 0, NULL, &tr);
 	ok(!breaker_leases_matter(&st, &set, &env), "tripped: they do not");
-	breaker_bypass(&st, &env, NULL, &tr);
+	breaker_bypass(&st, NULL, &tr);
 	ok(breaker_leases_matter(&st, &set, &env), "bypassed: the cap still counts");
 	set.max_concurrent = 1;
 	st.calls_inflight = 1;

@@ -159,6 +159,14 @@ static void test_defaults(void)
 	ok(o.lock_timeout_ms == 10000, "lock_timeout 10s");
 	ok(o.on_store_error == ON_STORE_ERROR_RUN, "on_store_error run");
 
+	/* breaker_settings_init() is the pure module's copy of these defaults,
+	 * for the store's rows: it must say what the table says. */
+	struct breaker_settings b;
+	breaker_settings_init(&b);
+	/* Both start from memset, so the bytes compare every field, new ones too. */
+	ok(memcmp(&b, &o.breaker, sizeof(b)) == 0,
+	   "breaker_settings_init() gives the table's defaults");
+
 	for (size_t i = 0; i < settings_count; i++) {
 		char buf[256];
 
