@@ -1,6 +1,8 @@
-/* The clocks cbexec reads: wall for dates, boot for shared deadlines, monotonic for waits. */
+/* The clocks cbexec reads (wall for dates, boot for shared deadlines, monotonic for
+ * waits) and the chance it draws: what struct breaker_env hands the machine. */
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,4 +89,19 @@ void clock_sleep_ms(int64_t ms)
 int64_t clock_secs_until(int64_t now_ms, int64_t then_ms)
 {
 	return then_ms > now_ms ? (then_ms - now_ms + 999) / 1000 : 0;
+}
+
+double clock_jitter(void)
+{
+	static bool seeded;
+
+	if (!seeded) {
+		struct timespec ts;
+
+		/* Processes started in the same microsecond still differ by pid. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		srandom((unsigned)(ts.tv_nsec ^ getpid()));
+		seeded = true;
+	}
+	return (double)random() / RAND_MAX * 2.0 - 1.0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "runner.h"
@@ -107,6 +108,9 @@ static int record_exec(const struct args *args)
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
 	cli_call_txn(&t, a.name, &o);
+	/* An outcome may open the breaker: jitter spreads its retry time, as for run. */
+	if (o.breaker.jitter)
+		t.env.jitter = clock_jitter();
 	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
 		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 	if (t.transitioned)

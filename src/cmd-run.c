@@ -70,20 +70,6 @@ static void release_cb(struct breaker_state *st, struct store_txn *t, void *vctx
 	t->write = false;
 }
 
-static double random_jitter(void)
-{
-	static int seeded;
-
-	if (!seeded) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		srandom((unsigned)(ts.tv_nsec ^ getpid()));
-		seeded = 1;
-	}
-	return (double)random() / RAND_MAX * 2.0 - 1.0;
-}
-
 /* The command under the timeout settings, with timeout(1)'s meanings. */
 static void run_command(const struct options *o, char **cmd, struct runner_result *r)
 {
@@ -338,7 +324,7 @@ static int run_exec(const struct args *args)
 	/* Only an open reads it, for the length of its period; admission never
 	 * opens, and jitter 0 (the default) needs no draw: no seeding, no clock. */
 	if (o.breaker.jitter)
-		t.env.jitter = random_jitter();
+		t.env.jitter = clock_jitter();
 	t.release_lease = lease;
 	if (store_update(store, &t, record_cb, &ctx) != STORE_OK) {
 		warnx("warning: %s: %s; the outcome of this call was not recorded", path,

@@ -135,3 +135,9 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: cbexec record [--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure" ]]
 }
+
+@test "record spreads retry times by --jitter, as run does" {
+	for i in $(seq 8); do sub record -n "j$i" -f 1 -r 1000s --jitter 50 failure 2>/dev/null; done
+	n=$(sub status --json | "$PY" -c 'import json,sys; print(len({b["retry_at"] for b in json.load(sys.stdin)}))')
+	[ "$n" -ge 3 ]
+}
