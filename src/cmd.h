@@ -26,6 +26,9 @@ struct cmd_entry {
 	int min_operands, max_operands; /* max -1: no limit */
 	const char *missing;		/* the usage error when operands are too few */
 	const char *help;		/* what --help says after the options, or NULL */
+	/* The option that makes the command a monitoring plugin, whose own errors
+	 * are "CBEXEC UNKNOWN - ..." lines (cli_fatal), or NULL. */
+	const char *plugin_option;
 	int (*exec)(const struct args *a);
 };
 
