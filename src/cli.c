@@ -127,6 +127,14 @@ static void opt_take(const struct cmd_entry *e, const struct opt *o, const char 
 		cli_help(e);
 		exit(0);
 	case OPT_DECLARED:
+		if (e->list_option && strcmp(e->list_option, o->name) == 0 && a->value[o->i] &&
+		    value) {
+			char *both = xasprintf("%s,%s", a->value[o->i], value);
+
+			free(a->joined[o->i]);
+			a->value[o->i] = a->joined[o->i] = both;
+			break;
+		}
 		a->value[o->i] = value ? value : "";
 		break;
 	case OPT_SETTING:
@@ -278,6 +286,8 @@ void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a)
 
 void cli_args_free(struct args *a)
 {
+	for (size_t k = 0; k < CLI_MAX_OPTIONS; k++)
+		free(a->joined[k]);
 	free(a->argv);
 	a->argv = NULL;
 }

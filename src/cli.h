@@ -30,6 +30,7 @@ struct cli_breaker_args {
 struct args {
 	const struct cmd_entry *entry;
 	const char *value[CLI_MAX_OPTIONS]; /* by index into entry->options; NULL: not given */
+	char *joined[CLI_MAX_OPTIONS];	    /* a list option's values joined, owned */
 	int argc;			    /* the operands, options taken out */
 	char **argv;
 	/* For commands with settings: the settings given, and name, db, config

@@ -759,5 +759,6 @@ const struct cmd_entry cmd_status_entry = {
 		"terminal (else $COLUMNS, else 80): reason, then name, are cut with an ellipsis.\n"
 		"With --nagios, open breakers not in --critical make WARNING, not CRITICAL.\n",
 	.plugin_option = "nagios",
+	.list_option = "critical",
 	.exec = status_exec,
 };

@@ -144,6 +144,9 @@ nagios() {
 	[ "$text" = "1 open: cache; 0 half-open; 1 closed" ]
 	nagios --critical 'db,ca*'
 	[ "$word" = CRITICAL ]
+	# given again, the lists add up
+	nagios --critical db --critical cache
+	[ "$word" = CRITICAL ]
 	sub trip -q db
 	nagios --critical=db
 	[ "$word" = CRITICAL ]
