@@ -37,22 +37,23 @@ enum col {
 };
 
 static const struct column {
+	const char *key; /* as --columns names it */
 	const char *header;
 	bool right; /* numbers are right-aligned */
 	int min;    /* a truncatable column may shrink to this; 0: never cut */
 	bool shown; /* in the default set */
 } columns[COL_COUNT] = {
-	[COL_NAME] = { "NAME", false, 8, true },
-	[COL_STATE] = { "STATE", false, 0, true },
-	[COL_FAILURES] = { "FAILURES", false, 0, true },
-	[COL_CALLS] = { "CALLS", true, 0, true },
-	[COL_OK] = { "OK", true, 0, false },
-	[COL_FAILED] = { "FAILED", true, 0, true },
-	[COL_REJECTED] = { "REJECTED", true, 0, true },
-	[COL_LAST_FAILURE] = { "LAST-FAILURE", false, 0, true },
-	[COL_RETRY] = { "RETRY", false, 0, true },
-	[COL_PERIOD] = { "PERIOD", false, 0, false },
-	[COL_REASON] = { "REASON", false, 8, true },
+	[COL_NAME] = { "name", "NAME", false, 8, true },
+	[COL_STATE] = { "state", "STATE", false, 0, true },
+	[COL_FAILURES] = { "failures", "FAILURES", false, 0, true },
+	[COL_CALLS] = { "calls", "CALLS", true, 0, true },
+	[COL_OK] = { "ok", "OK", true, 0, false },
+	[COL_FAILED] = { "failed", "FAILED", true, 0, true },
+	[COL_REJECTED] = { "rejected", "REJECTED", true, 0, true },
+	[COL_LAST_FAILURE] = { "last-failure", "LAST-FAILURE", false, 0, true },
+	[COL_RETRY] = { "retry", "RETRY", false, 0, true },
+	[COL_PERIOD] = { "period", "PERIOD", false, 0, false },
+	[COL_REASON] = { "reason", "REASON", false, 8, true },
 };
 
 /* One table row, its cells formatted and escaped, kept until the widths are known. */
@@ -217,10 +218,13 @@ static int text_width(const char *s, size_t *cut, int max)
 		unsigned c = *p;
 		int n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, cw = 1;
 
+		for (int i = 1; i < n; i++)
+			if (!p[i])
+				n = i; /* never past the end, whatever the bytes */
 		if (n > 1 && utf8_locale) {
 			wchar_t wc = (wchar_t)(c & (0xff >> (n + 1)));
 
-			for (int i = 1; i < n && p[i]; i++)
+			for (int i = 1; i < n; i++)
 				wc = (wc << 6) | (p[i] & 0x3f);
 			cw = wcwidth(wc);
 			if (cw < 0)
@@ -301,9 +305,9 @@ static int shrink(int *width, int i, int floor, int total, int term)
 
 /*
  * The widths that fit: each column as wide as its widest cell or header. If the
- * row is wider than the terminal, REASON shrinks to its minimum, then NAME to
- * NAME_KEPT; then REASON is left out, NAME gets back what that freed and shrinks
- * to its minimum. Columns that still do not fit are left out from the right,
+ * row is wider than the terminal, the wider of REASON and NAME gives way, down to
+ * REASON's minimum and NAME_KEPT; then REASON is left out, NAME gets back what
+ * that freed and shrinks to its minimum. Columns that still do not fit are left out from the right,
  * whole, rather than wrapped or cut in the middle. A width of 0 leaves a column out.
  */
 static void fit(const struct view *v, const int *sel, int nsel, int *width, bool headers, int term)
@@ -328,8 +332,16 @@ static void fit(const struct view *v, const int *sel, int nsel, int *width, bool
 	}
 	int natural = name >= 0 ? width[name] : 0;
 
-	total = shrink(width, reason, columns[COL_REASON].min, total, term);
-	total = shrink(width, name, NAME_KEPT, total, term);
+	/* The wider of NAME and REASON gives a column, until both are at their floor. */
+	while (total > term) {
+		bool r = reason >= 0 && width[reason] > columns[COL_REASON].min;
+		bool nm = name >= 0 && width[name] > NAME_KEPT;
+
+		if (!r && !nm)
+			break;
+		width[r && (!nm || width[reason] >= width[name]) ? reason : name]--;
+		total--;
+	}
 	if (total > term && reason >= 0 && nsel > 1) {
 		total -= width[reason] + 1;
 		width[reason] = 0;
@@ -383,6 +395,29 @@ static void print_table(struct view *v, const int *sel, int nsel, bool headers, 
 }
 
 /* --columns LIST: names as in the header, lower case, comma-separated. */
+static _Noreturn void unknown_column(const struct args *a, const char *word)
+{
+	char valid[256] = "", q[256];
+	const char *best = NULL;
+	struct suggest sg;
+	size_t used = 0;
+
+	suggest_init(&sg, word, 3);
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (suggest_consider(&sg, columns[c].key))
+			best = columns[c].key;
+		used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s", c ? ", " : "",
+					 columns[c].key);
+	}
+	options_quote(word, q, sizeof(q));
+	if (best)
+		cli_usage_error(a->entry,
+				"--columns: unknown column %s; did you mean \"%s\"? (columns: %s)",
+				q, best, valid);
+	cli_usage_error(a->entry, "--columns: unknown column %s (columns: %s)", q, valid);
+}
+
+/* --columns LIST: the keys, comma-separated; a column may come twice, as in lsblk. */
 static int parse_columns(const struct args *a, const char *list, int *sel)
 {
 	int n = 0;
@@ -396,50 +431,17 @@ static int parse_columns(const struct args *a, const char *list, int *sel)
 	for (const char *p = list;; p++) {
 		size_t len = strcspn(p, ",");
 		char word[64];
-		int c;
+		int c = 0;
 
-		snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), p);
-		for (c = 0; c < COL_COUNT; c++) {
-			char lower[32];
-			size_t k;
-
-			for (k = 0; columns[c].header[k]; k++)
-				lower[k] = (char)(columns[c].header[k] | 0x20);
-			lower[k] = '\0';
-			if (strlen(word) == len && strcmp(word, lower) == 0)
-				break;
-		}
-		if (c == COL_COUNT || n == COL_COUNT) {
-			char valid[256] = "", q[256], lower[32];
-			const char *best = NULL;
-			static char keep[COL_COUNT][32];
-			struct suggest sg;
-
-			suggest_init(&sg, word, 3);
-			for (c = 0; c < COL_COUNT; c++) {
-				size_t k;
-
-				for (k = 0; columns[c].header[k]; k++)
-					lower[k] = (char)(columns[c].header[k] | 0x20);
-				lower[k] = '\0';
-				snprintf(keep[c], sizeof(keep[c]), "%s", lower);
-				if (suggest_consider(&sg, keep[c]))
-					best = keep[c];
-				strcat(valid, c ? ", " : "");
-				strcat(valid, lower);
-			}
-			options_quote(word, q, sizeof(q));
-			if (n == COL_COUNT)
-				cli_usage_error(a->entry, "--columns: too many columns");
-			if (best)
-				cli_usage_error(
-					a->entry,
-					"--columns: unknown column %s; did you mean \"%s\"? "
-					"(columns: %s)",
-					q, best, valid);
-			cli_usage_error(a->entry, "--columns: unknown column %s (columns: %s)", q,
-					valid);
-		}
+		snprintf(word, sizeof(word), "%.*s",
+			 (int)(len < sizeof(word) ? len : sizeof(word) - 1), p);
+		while (c < COL_COUNT &&
+		       !(strlen(columns[c].key) == len && strcmp(word, columns[c].key) == 0))
+			c++;
+		if (c == COL_COUNT)
+			unknown_column(a, word);
+		if (n == COL_COUNT)
+			cli_usage_error(a->entry, "--columns: more than %d columns", COL_COUNT);
 		sel[n++] = c;
 		p += len;
 		if (*p == '\0')
