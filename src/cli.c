@@ -155,26 +155,22 @@ static void opt_take(const struct cmd_entry *e, const struct opt *o, const char 
  */
 static bool plugin_mode;
 
-void cli_set_plugin_mode(void)
-{
-	plugin_mode = true;
-}
-
-bool cli_plugin_mode(void)
-{
-	return plugin_mode;
-}
-
 static _Noreturn void vfatal(int code, const char *fmt, va_list ap)
 {
 	if (plugin_mode) {
 		char msg[1024];
 
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		/* A '|' would start the performance data: escaped as ls -b would. */
+		/* One line, as the plugin guidelines want: a control character (a
+		 * newline in a path) or a '|', which would start the performance
+		 * data, is written in octal as ls -b would. */
 		printf("CBEXEC UNKNOWN - ");
-		for (const char *c = msg; *c; c++)
-			*c == '|' ? fputs("\\174", stdout) : putchar(*c);
+		for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+			if (*c == '|' || *c < 0x20 || *c == 0x7f)
+				printf("\\%03o", *c);
+			else
+				putchar(*c);
+		}
 		putchar('\n');
 		fflush(stdout);
 		exit(STATUS_UNKNOWN);
@@ -219,8 +215,7 @@ void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a)
 	bool options = true;
 	int i;
 
-	if (plugin_wanted(e, argc, argv))
-		cli_set_plugin_mode();
+	plugin_mode = plugin_wanted(e, argc, argv);
 	memset(a, 0, sizeof(*a));
 	a->entry = e;
 	for (size_t k = 0; e->options && e->options[k].name; k++)

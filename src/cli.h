@@ -96,12 +96,10 @@ void cli_warn_unknown(struct store *s, const char *path, const char *name, int n
 		      char *const *skip, const char *then);
 
 /* cbexec's own error, ending it: "cbexec: MESSAGE" on stderr and exit code, or,
- * once cli_set_plugin_mode() was called (or the entry's plugin_option was given),
+ * when the command's plugin_option was given (see cmd_entry),
  * "CBEXEC UNKNOWN - MESSAGE" on stdout and exit 3, as a monitoring plugin. Usage
  * errors and the errors of the functions here that exit go the same way. */
 _Noreturn void cli_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cli_set_plugin_mode(void);
-bool cli_plugin_mode(void);
 
 _Noreturn void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -163,6 +163,10 @@ nagios() {
 	[ "${#lines[@]}" -eq 1 ] && [ -z "$stderr" ]
 	[[ "$output" == "CBEXEC UNKNOWN - $missing: no state file: "* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/nosuchdir" ]
+	# one line whatever the path holds
+	run --separate-stderr "$CBEXEC" status --nagios --db "$BATS_TEST_TMPDIR/a|b"$'\n''c/s.db'
+	[ "$status" -eq 3 ] && [ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "CBEXEC UNKNOWN - $BATS_TEST_TMPDIR/a\174b\012c/s.db: no state file: "* ]]
 	cb -n a -- true
 	nagios 'bad name'
 	[ "$word" = UNKNOWN ]
