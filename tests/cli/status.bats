@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cbexec status: tables, JSON, Nagios exit codes.
+# cbexec status: tables that fit, columns, JSON, Nagios exit codes and the --nagios line.
 
 load helpers
 bats_require_minimum_version 1.5.0
