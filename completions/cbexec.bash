@@ -24,7 +24,7 @@ _cbexec_options()
 	run) echo "-n --name --db --config -q --quiet -h --help -f -r -s -t $_cbexec_settings" ;;
 	check | record) echo "-n --name --db --config -q --quiet -h --help -f -r -s -t $_cbexec_settings" ;;
 	config) echo "-n --name --config -h --help -f -r -s -t $_cbexec_settings" ;;
-	status) echo '--json --names --db -h --help' ;;
+	status) echo '--json --names --nagios --critical -o --columns --no-headers --db -h --help' ;;
 	reset) echo '--all --db -q --quiet -h --help' ;;
 	history) echo '--json --limit --db -h --help' ;;
 	metrics) echo '--db -h --help' ;;
@@ -45,6 +45,8 @@ _cbexec_argkind()
 	--fallback | --on-open | --on-half-open | --on-close | --on-change) echo command ;;
 	--on-store-error) echo policy ;;
 	--signal) echo signal ;;
+	-o | --columns) echo columns ;;
+	--critical) echo name ;;
 	--fallback-on) echo fallback-on ;;
 	-f | -r | -s | -t | --failure-threshold | --recovery-timeout | --success-threshold | \
 	--half-open-max-calls | --timeout | --kill-after | --open-exit-code | --success-exit | \
@@ -94,6 +96,14 @@ _cbexec_complete_arg()
 	policy) mapfile -t COMPREPLY < <(compgen -W 'run fail' -- "$cur") ;;
 	signal) mapfile -t COMPREPLY < <(compgen -W "$_cbexec_signals" -- "$cur") ;;
 	fallback-on) mapfile -t COMPREPLY < <(compgen -W 'rejected failure any' -- "$cur") ;;
+	columns)
+		# A comma-separated list: complete the column after the last comma.
+		local done=${cur%"${cur##*,}"} c
+		for c in name state failures calls ok failed rejected last-failure retry period reason; do
+			[[ $c == "${cur##*,}"* ]] && COMPREPLY+=("$done$c")
+		done
+		compopt -o nospace 2>/dev/null
+		;;
 	*) COMPREPLY=() ;; # durations, counts, text: nothing to offer
 	esac
 }
@@ -150,7 +160,7 @@ _cbexec()
 			# argument ends it, and takes the next word if it is last.
 			for ((opt = 1; opt < ${#w}; opt++)); do
 				case ${w:opt:1} in
-				n | f | r | s | t)
+				n | f | r | s | t | o)
 					((opt == ${#w} - 1)) && kind=$(_cbexec_argkind "-${w:opt:1}")
 					break
 					;;

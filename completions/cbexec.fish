@@ -8,7 +8,7 @@ set -g __cbexec_argopts n name db config f r s t failure-threshold recovery-time
     ignore-exit window failure-rate min-calls slow-call slow-call-rate backoff \
     max-recovery-timeout jitter fallback on-open on-half-open on-close on-change \
     max-concurrent max-wait history-limit on-store-error lock-timeout limit for reason signal \
-    fallback-on
+    fallback-on o columns critical
 
 # Reads the tokens before the cursor. Prints the subcommand ("run" for the
 # form without one) on the first line, then the index of the first token of
@@ -125,6 +125,15 @@ complete -c cbexec -f
 
 # Subcommands, in the first position only.
 complete -c cbexec -n __cbexec_first -a run -d 'Run a command under a breaker (the default)'
+# --columns LIST: the columns not yet in the list, after what is there.
+function __cbexec_columns
+    set -l cur (commandline -ct | string replace -r '^(-o|--columns=)' '')
+    set -l done (string replace -r '[^,]*$' '' -- $cur)
+    for c in name state failures calls ok failed rejected last-failure retry period reason
+        echo $done$c
+    end
+end
+
 complete -c cbexec -n __cbexec_first -a status -d 'Show breakers; exit 0-3 like a monitoring plugin'
 complete -c cbexec -n __cbexec_first -a reset -d 'Close breakers and end manual modes'
 complete -c cbexec -n __cbexec_first -a history -d 'Show the changes of state of a breaker'
@@ -189,6 +198,10 @@ complete -c cbexec -n $b -l lock-timeout -x -d 'Wait for the lock on the state f
 # Options and arguments of the other subcommands.
 complete -c cbexec -n '__cbexec_using status history' -l json -d 'Print JSON'
 complete -c cbexec -n '__cbexec_using status' -l names -d 'Print only the names'
+complete -c cbexec -n '__cbexec_using status' -l nagios -d 'One line for Nagios/Icinga; own errors UNKNOWN (3)'
+complete -c cbexec -n '__cbexec_using status' -l critical -x -a '(__cbexec_names)' -d 'With --nagios: only these make CRITICAL'
+complete -c cbexec -n '__cbexec_using status' -s o -l columns -x -a '(__cbexec_columns)' -d 'The table\'s columns, comma-separated'
+complete -c cbexec -n '__cbexec_using status' -l no-headers -d 'The table without its header line'
 complete -c cbexec -n '__cbexec_using reset' -l all -d 'Reset every breaker'
 complete -c cbexec -n '__cbexec_using history' -l limit -x -d 'Changes to show'
 complete -c cbexec -n '__cbexec_using trip' -l for -x -d 'Open for this long, then probe (duration)'

@@ -128,6 +128,14 @@ static void opt_take(const struct cmd_entry *e, const struct opt *o, const char 
 		cli_help(e);
 		exit(0);
 	case OPT_DECLARED:
+		if (e->list_option && strcmp(e->list_option, o->name) == 0 && a->value[o->i] &&
+		    value) {
+			char *both = xasprintf("%s,%s", a->value[o->i], value);
+
+			free(a->joined[o->i]);
+			a->value[o->i] = a->joined[o->i] = both;
+			break;
+		}
 		a->value[o->i] = value ? value : "";
 		break;
 	case OPT_SETTING:
@@ -140,11 +148,75 @@ static void opt_take(const struct cmd_entry *e, const struct opt *o, const char 
 	}
 }
 
+/*
+ * A monitoring plugin's errors are read by the monitoring system, which shows
+ * standard output and maps exit 3 to UNKNOWN (125 would be "out of bounds").
+ * The command that is such a plugin (status --nagios) turns this on, and the
+ * few places that end cbexec on its own errors consult it.
+ */
+static bool plugin_mode;
+
+static _Noreturn void vfatal(int code, const char *fmt, va_list ap)
+{
+	if (plugin_mode) {
+		char msg[1024];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		/* One line, as the plugin guidelines want: a control character (a
+		 * newline in a path) or a '|', which would start the performance
+		 * data, is written in octal as ls -b would. */
+		printf("CBEXEC UNKNOWN - ");
+		for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+			if (*c == '|' || *c < 0x20 || *c == 0x7f)
+				printf("\\%03o", *c);
+			else
+				putchar(*c);
+		}
+		putchar('\n');
+		fflush(stdout);
+		exit(STATUS_UNKNOWN);
+	}
+	vwarnx(fmt, ap);
+	exit(code);
+}
+
+void cli_fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfatal(code, fmt, ap);
+}
+
+/* The entry's plugin option among the options, as a whole word or a unique
+ * prefix, before "--": found before parsing, so that a bad option before it
+ * is already reported the plugin's way. */
+static bool plugin_wanted(const struct cmd_entry *e, int argc, char **argv)
+{
+	if (!e->plugin_option)
+		return false;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *w = argv[i];
+		size_t len = strlen(w), matches = 0;
+		struct opt o;
+
+		if (strncmp(w, "--", 2) != 0 || len == 2 || strchr(w, '='))
+			continue;
+		for (size_t k = 0; opt_at(e, k, &o); k++)
+			if (strncmp(o.name, w + 2, len - 2) == 0)
+				matches++;
+		if (matches == 1 && strncmp(e->plugin_option, w + 2, len - 2) == 0)
+			return true;
+	}
+	return false;
+}
+
 void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a)
 {
 	bool options = true;
 	int i;
 
+	plugin_mode = plugin_wanted(e, argc, argv);
 	memset(a, 0, sizeof(*a));
 	a->entry = e;
 	for (size_t k = 0; e->options && e->options[k].name; k++)
@@ -210,6 +282,8 @@ void cli_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a)
 
 void cli_args_free(struct args *a)
 {
+	for (size_t k = 0; k < CLI_MAX_OPTIONS; k++)
+		free(a->joined[k]);
 	free(a->argv);
 	a->argv = NULL;
 }
@@ -285,8 +359,8 @@ char *cli_db_path(const char *db)
 	char *path = cli_find_db_path(db);
 
 	if (!path)
-		errx(EXIT_CANCELED, "cannot find the state file: HOME is not set and no home "
-				    "directory is known; use --db PATH or CBEXEC_DB");
+		cli_fatal(EXIT_CANCELED, "cannot find the state file: HOME is not set and no home "
+					 "directory is known; use --db PATH or CBEXEC_DB");
 	return path;
 }
 
@@ -322,10 +396,10 @@ struct store *cli_open_store_readonly(const char *path, int missing_exit)
 	int rc = store_open_readonly(&opened, path, err, sizeof(err));
 
 	if (rc == STORE_NOTFOUND)
-		errx(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)", path,
-		     err);
+		cli_fatal(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)",
+			  path, err);
 	if (rc != STORE_OK)
-		errx(EXIT_CANCELED, "%s: %s", path, err);
+		cli_fatal(EXIT_CANCELED, "%s: %s", path, err);
 	return opened;
 }
 
@@ -339,6 +413,9 @@ void cli_check_names(int n, char *const *names)
 			char q[256];
 
 			options_quote(names[i], q, sizeof(q));
+			if (plugin_mode)
+				cli_fatal(EXIT_CANCELED, "breaker name %s %s", q,
+					  parse_strerror(why));
 			warnx("breaker name %s %s", q, parse_strerror(why));
 			bad = 1;
 		}
@@ -360,6 +437,8 @@ void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (plugin_mode)
+		vfatal(EXIT_CANCELED, fmt, ap);
 	vwarnx(fmt, ap);
 	va_end(ap);
 	cli_print_usage(e, stderr);
@@ -490,6 +569,11 @@ void cli_check_names_or_patterns(int n, char *const *operands)
 			cli_check_names(1, &operands[i]);
 		} else if (!pattern_check(operands[i])) {
 			options_quote(operands[i], q, sizeof(q));
+			if (plugin_mode)
+				cli_fatal(EXIT_CANCELED,
+					  "pattern %s has a character other than "
+					  "A-Z a-z 0-9 . _ : - * ? [ ] ! ^",
+					  q);
 			warnx("pattern %s has a character other than A-Z a-z 0-9 . _ : - * ? [ ] ! "
 			      "^",
 			      q);
@@ -558,7 +642,7 @@ void cli_expand_names(struct store *s, const char *path, int n, char *const *ope
 			continue;
 		}
 		if (store_each(s, match_name, &m) != STORE_OK)
-			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+			cli_fatal(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
 		if (m.found == 0)
 			cli_names_add(out, operands[i]);
 	}

@@ -30,6 +30,7 @@ struct cli_breaker_args {
 struct args {
 	const struct cmd_entry *entry;
 	const char *value[CLI_MAX_OPTIONS]; /* by index into entry->options; NULL: not given */
+	char *joined[CLI_MAX_OPTIONS];	    /* a list option's values joined, owned */
 	int argc;			    /* the operands, options taken out */
 	char **argv;
 	/* For commands with settings: the settings given, and name, db, config
@@ -96,6 +97,12 @@ void cli_names_free(struct cli_names *ns);
  * Exits 125 on a store error. */
 void cli_warn_unknown(struct store *s, const char *path, const char *name, int nskip,
 		      char *const *skip, const char *then);
+
+/* cbexec's own error, ending it: "cbexec: MESSAGE" on stderr and exit code, or,
+ * when the command's plugin_option was given (see cmd_entry),
+ * "CBEXEC UNKNOWN - MESSAGE" on stdout and exit 3, as a monitoring plugin. Usage
+ * errors and the errors of the functions here that exit go the same way. */
+_Noreturn void cli_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 _Noreturn void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -26,6 +26,12 @@ struct cmd_entry {
 	int min_operands, max_operands; /* max -1: no limit */
 	const char *missing;		/* the usage error when operands are too few */
 	const char *help;		/* what --help says after the options, or NULL */
+	/* The option that makes the command a monitoring plugin, whose own errors
+	 * are "CBEXEC UNKNOWN - ..." lines (cli_fatal), or NULL. */
+	const char *plugin_option;
+	/* An option whose values add up when it is given again, joined with commas
+	 * ("--critical a --critical b" is "a,b"), or NULL: others keep the last. */
+	const char *list_option;
 	int (*exec)(const struct args *a);
 };
 
