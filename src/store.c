@@ -272,6 +272,17 @@ enum column {
 											      "0." \
 											      "0)"
 
+/* One event of history --json; the name too, so that the merged list of every
+ * breaker and one breaker's list read alike. */
+#define HISTORY_OBJECT                                                                             \
+	"json_object('time', strftime('%Y-%m-%dT%H:%M:%SZ', time / 1000, 'unixepoch'), "           \
+	"'name', breaker, "                                                                        \
+	"'from', CASE from_state WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' " \
+	"END, "                                                                                    \
+	"'to', CASE to_state WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' "     \
+	"END, "                                                                                    \
+	"'reason', cbexec_text(reason))"
+
 /* The live-lease test, as an SQL function so that pruning is one DELETE. */
 #define LEASE_ALIVE "cbexec_lease_alive(pid, start_time, pidns)"
 /* Whether a lease's time is up, by the boot clock when it is this boot's (so a
@@ -300,6 +311,8 @@ enum query {
 	Q_HISTORY_TRIM,
 	Q_HISTORY_LIST,
 	Q_HISTORY_JSON,
+	Q_HISTORY_ALL,
+	Q_HISTORY_JSON_ALL,
 	Q_STATUS_ALL,
 	Q_STATUS_ONE,
 	Q_DELETE_BREAKER,
@@ -355,21 +368,24 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_HISTORY_ADD] = "INSERT INTO history (breaker, seq, time, from_state, to_state, reason) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_HISTORY_TRIM] = "DELETE FROM history WHERE breaker = ?1 AND seq <= ?2",
-	[Q_HISTORY_LIST] = "SELECT time, from_state, to_state, reason FROM (SELECT seq, time, "
-			   "from_state, to_state, reason FROM history WHERE breaker = ?1 "
-			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	/* The newest ?2 at or after ?3, printed oldest first. One breaker's
+	 * events are one range of the primary key, in seq order; every
+	 * breaker's are merged by time (a scan: no index on time costs every
+	 * write), name and seq breaking ties. */
+	[Q_HISTORY_LIST] = "SELECT breaker, time, from_state, to_state, reason FROM (SELECT * "
+			   "FROM history WHERE breaker = ?1 AND time >= ?3 ORDER BY seq DESC "
+			   "LIMIT ?2) ORDER BY seq",
+	[Q_HISTORY_ALL] = "SELECT breaker, time, from_state, to_state, reason FROM (SELECT * "
+			  "FROM history WHERE time >= ?3 ORDER BY time DESC, breaker DESC, seq "
+			  "DESC LIMIT ?2) ORDER BY time, breaker, seq",
 	/* The aggregate takes rows in the order of the innermost-but-one query:
 	 * an ORDER BY beside json_group_array would sort its one result row. */
-	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339(
-		"time") ", "
-			"'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME(
-				"to_state") ", "
-					    "'reason', cbexec_text(reason))) FROM (SELECT * FROM "
-					    "(SELECT seq, "
-					    "time, from_state, "
-					    "to_state, reason FROM history WHERE breaker = ?1 "
-					    "ORDER BY seq DESC "
-					    "LIMIT ?2) ORDER BY seq)",
+	[Q_HISTORY_JSON] = "SELECT json_group_array(" HISTORY_OBJECT ") FROM (SELECT * FROM "
+			   "(SELECT * FROM history WHERE breaker = ?1 AND time >= ?3 ORDER BY "
+			   "seq DESC LIMIT ?2) ORDER BY seq)",
+	[Q_HISTORY_JSON_ALL] = "SELECT json_group_array(" HISTORY_OBJECT ") FROM (SELECT * FROM "
+			       "(SELECT * FROM history WHERE time >= ?3 ORDER BY time DESC, "
+			       "breaker DESC, seq DESC LIMIT ?2) ORDER BY time, breaker, seq)",
 	[Q_STATUS_ALL] = "SELECT " STATUS_OBJECT " FROM breakers ORDER BY name",
 	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",
 	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
@@ -1254,30 +1270,48 @@ static int64_t history_limit(uint32_t limit)
 	return limit ? (int64_t)limit : -1;
 }
 
-int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn, void *ctx)
+/* The name unless every breaker's: an unknown name is STORE_NOTFOUND. */
+static int history_query(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+			 enum query one, enum query all, sqlite3_stmt **qp)
+{
+	int rc;
+
+	if (name && (rc = exists(s, name)) != STORE_OK)
+		return rc;
+	if (!(*qp = query(s, name ? one : all)))
+		return STORE_ERR;
+	if (name)
+		bind_text(*qp, 1, name);
+	sqlite3_bind_int64(*qp, 2, history_limit(limit));
+	sqlite3_bind_int64(*qp, 3, since_ms);
+	return STORE_OK;
+}
+
+int store_history(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		  store_event_fn fn, void *ctx)
 {
 	sqlite3_stmt *q;
 	int rc;
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	if ((rc = exists(s, name)) != STORE_OK) {
-		if (rc == STORE_ERR)
-			return abort_txn(s);
+	rc = history_query(s, name, limit, since_ms, Q_HISTORY_LIST, Q_HISTORY_ALL, &q);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	if (rc != STORE_OK) {
 		end_read(s);
 		return rc;
 	}
-	if (!(q = query(s, Q_HISTORY_LIST)))
-		return abort_txn(s);
-	bind_text(q, 1, name);
-	sqlite3_bind_int64(q, 2, history_limit(limit));
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_event e;
 
-		e.time_ms = sqlite3_column_int64(q, 0);
-		e.from = (enum breaker_state_kind)sqlite3_column_int(q, 1);
-		e.to = (enum breaker_state_kind)sqlite3_column_int(q, 2);
-		e.reason = (const char *)sqlite3_column_text(q, 3);
+		e.name = (const char *)sqlite3_column_text(q, 0);
+		e.time_ms = sqlite3_column_int64(q, 1);
+		e.from = (enum breaker_state_kind)sqlite3_column_int(q, 2);
+		e.to = (enum breaker_state_kind)sqlite3_column_int(q, 3);
+		e.reason = (const char *)sqlite3_column_text(q, 4);
+		if (!e.name)
+			e.name = "";
 		if (!e.reason)
 			e.reason = "";
 		if (fn(&e, ctx) != 0) {
@@ -1294,7 +1328,8 @@ int store_history(struct store *s, const char *name, uint32_t limit, store_event
 	return STORE_OK;
 }
 
-int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *out)
+int store_history_json(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		       FILE *out)
 {
 	sqlite3_stmt *q;
 	bool found;
@@ -1302,16 +1337,13 @@ int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	if ((rc = exists(s, name)) != STORE_OK) {
-		if (rc == STORE_ERR)
-			return abort_txn(s);
+	rc = history_query(s, name, limit, since_ms, Q_HISTORY_JSON, Q_HISTORY_JSON_ALL, &q);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	if (rc != STORE_OK) {
 		end_read(s);
 		return rc;
 	}
-	if (!(q = query(s, Q_HISTORY_JSON)))
-		return abort_txn(s);
-	bind_text(q, 1, name);
-	sqlite3_bind_int64(q, 2, history_limit(limit));
 	if (print_json(s, q, 0, out, &found) < 0)
 		return abort_txn(s);
 	fputc('\n', out);
