@@ -1,6 +1,5 @@
 /* cbexec metrics: every breaker's state and totals in the Prometheus text exposition format. */
 #include <err.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,7 +320,7 @@ static int write_output(const char *file, const struct rows *r)
 	size_t dirlen = slash ? (size_t)(slash - file) : 0;
 	char *dir, *tmp;
 	FILE *f = NULL;
-	int fd, dfd, saved;
+	int fd, dfd;
 
 	if (!*base) {
 		warnx("--output %s: a directory, not a file name; give the file to write", file);
@@ -368,9 +367,7 @@ static int write_output(const char *file, const struct rows *r)
 	free(dir);
 	return 0;
 fail:
-	saved = errno;
-	unlink(tmp);
-	errno = saved;
+	unlink(tmp); /* the message is given: its errno is no longer needed */
 fail_nofile:
 	free(tmp);
 	free(dir);
