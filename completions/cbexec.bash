@@ -26,8 +26,8 @@ _cbexec_options()
 	config) echo "-n --name --config -h --help -f -r -s -t $_cbexec_settings" ;;
 	status) echo '--json --names --nagios --critical -o --columns --no-headers --db -h --help' ;;
 	reset) echo '--all --db -q --quiet -h --help' ;;
-	history) echo '--json --limit --db -h --help' ;;
-	metrics) echo '--db -h --help' ;;
+	history) echo '--json --limit --since --db -h --help' ;;
+	metrics) echo '--output --db -h --help' ;;
 	trip) echo '--for --reason --db -q --quiet -h --help' ;;
 	bypass) echo '--reason --db -q --quiet -h --help' ;;
 	delete) echo '--db -q --quiet -h --help' ;;
@@ -40,7 +40,7 @@ _cbexec_options()
 _cbexec_argkind()
 {
 	case $1 in
-	--db | --config) echo file ;;
+	--db | --config | --output) echo file ;;
 	-n | --name) echo name ;;
 	--fallback | --on-open | --on-half-open | --on-close | --on-change) echo command ;;
 	--on-store-error) echo policy ;;
@@ -52,7 +52,7 @@ _cbexec_argkind()
 	--half-open-max-calls | --timeout | --kill-after | --open-exit-code | --success-exit | \
 	--ignore-exit | --window | --failure-rate | --min-calls | --slow-call | --slow-call-rate | \
 	--backoff | --max-recovery-timeout | --jitter | --max-concurrent | --max-wait | \
-	--history-limit | --lock-timeout | --limit | --for | --reason)
+	--history-limit | --lock-timeout | --limit | --since | --for | --reason)
 		echo text ;;
 	esac
 }

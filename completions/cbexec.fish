@@ -8,7 +8,7 @@ set -g __cbexec_argopts n name db config f r s t failure-threshold recovery-time
     ignore-exit window failure-rate min-calls slow-call slow-call-rate backoff \
     max-recovery-timeout jitter fallback on-open on-half-open on-close on-change \
     max-concurrent max-wait history-limit on-store-error lock-timeout limit for reason signal \
-    fallback-on o columns critical
+    fallback-on o columns critical since output
 
 # Reads the tokens before the cursor. Prints the subcommand ("run" for the
 # form without one) on the first line, then the index of the first token of
@@ -136,7 +136,7 @@ end
 
 complete -c cbexec -n __cbexec_first -a status -d 'Show breakers; exit 0-3 like a monitoring plugin'
 complete -c cbexec -n __cbexec_first -a reset -d 'Close breakers and end manual modes'
-complete -c cbexec -n __cbexec_first -a history -d 'Show the changes of state of a breaker'
+complete -c cbexec -n __cbexec_first -a history -d 'Show the changes of state of a breaker, or of all'
 complete -c cbexec -n __cbexec_first -a metrics -d 'Print breakers in the Prometheus text format'
 complete -c cbexec -n __cbexec_first -a check -d 'Exit 0 if a call would be admitted now'
 complete -c cbexec -n __cbexec_first -a record -d 'Record an outcome by hand'
@@ -204,6 +204,8 @@ complete -c cbexec -n '__cbexec_using status' -s o -l columns -x -a '(__cbexec_c
 complete -c cbexec -n '__cbexec_using status' -l no-headers -d 'The table without its header line'
 complete -c cbexec -n '__cbexec_using reset' -l all -d 'Reset every breaker'
 complete -c cbexec -n '__cbexec_using history' -l limit -x -d 'Changes to show'
+complete -c cbexec -n '__cbexec_using history' -l since -x -d 'Only changes in the last duration'
+complete -c cbexec -n '__cbexec_using metrics' -l output -rF -d 'Write this file atomically'
 complete -c cbexec -n '__cbexec_using trip' -l for -x -d 'Open for this long, then probe (duration)'
 complete -c cbexec -n '__cbexec_using trip bypass' -l reason -x -d 'Why'
 complete -c cbexec -n '__cbexec_arg any status reset metrics trip bypass delete' -a '(__cbexec_names)'

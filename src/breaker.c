@@ -57,6 +57,15 @@ static void count_one(int64_t *v)
 		(*v)++;
 }
 
+/* The same for a sum: a negative duration (impossible on a monotonic clock)
+ * adds nothing. */
+static void add_saturated(int64_t *v, int64_t n)
+{
+	if (n <= 0)
+		return;
+	*v = *v > INT64_MAX - n ? INT64_MAX : *v + n;
+}
+
 static uint32_t count_u32(uint32_t v)
 {
 	return v < UINT32_MAX ? v + 1 : v;
@@ -323,6 +332,7 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 	switch (call->outcome) {
 	case OUTCOME_SUCCESS:
 		count_one(&st->totals.successes);
+		st->last_success_at_ms = env->now_ms;
 		break;
 	case OUTCOME_FAILURE:
 		count_one(&st->totals.failures);
@@ -336,6 +346,10 @@ bool breaker_record(struct breaker_state *st, const struct breaker_settings *set
 		count_one(&st->totals.timeouts);
 	if (call->slow)
 		count_one(&st->totals.slow);
+	if (call->timed) {
+		count_one(&st->totals.timed_calls);
+		add_saturated(&st->totals.duration_ms_sum, call->duration_ms);
+	}
 	if (call->exit_code >= 0)
 		st->last_exit = call->exit_code;
 

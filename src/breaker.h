@@ -62,6 +62,10 @@ struct breaker_totals {
 	int64_t timeouts;
 	int64_t slow;
 	int64_t opens; /* transitions to open */
+	/* Calls whose running time was measured (run, not record), and the sum
+	 * of those times: a Prometheus summary's _count and _sum. */
+	int64_t timed_calls;
+	int64_t duration_ms_sum;
 };
 
 #define BREAKER_REASON_MAX 256
@@ -79,6 +83,7 @@ struct breaker_state {
 	int64_t open_length_ms;		      /* the whole open period as set: jittered or --for */
 	int64_t open_period_ms;		      /* the open period in force (grows with backoff) */
 	int64_t last_failure_at_ms;	      /* 0 = never */
+	int64_t last_success_at_ms;	      /* 0 = never */
 	int last_exit;			      /* -1 = none yet */
 	char reason[BREAKER_REASON_MAX];      /* why the breaker is in its state */
 	char mode_reason[BREAKER_REASON_MAX]; /* --reason given to trip/bypass */
@@ -123,7 +128,9 @@ struct breaker_call {
 	bool timed_out;
 	bool slow;
 	bool bypassed;
-	int64_t generation; /* from the decision that admitted it */
+	int64_t generation;  /* from the decision that admitted it */
+	bool timed;	     /* duration_ms was measured: false for an outcome recorded by hand */
+	int64_t duration_ms; /* how long the command ran (CLOCK_MONOTONIC) */
 };
 
 void breaker_state_init(struct breaker_state *st, const struct breaker_settings *set,

@@ -1,5 +1,7 @@
-/* cbexec history: a breaker's changes of state, oldest first, for people or as JSON. */
+/* cbexec history: changes of state of one breaker or of all, oldest first, for people or as JSON.
+ */
 #include <err.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,19 +11,30 @@
 
 #define HISTORY_LIMIT_DEFAULT 1000
 #define HISTORY_LIMIT_MAX     1000000
+#define HISTORY_SINCE_MAX_MS  (INT64_C(36500) * 86400 * 1000) /* 100 years */
+
+struct print_ctx {
+	FILE *out;
+	bool names; /* every breaker's: the name is a column */
+};
 
 /* Fields are separated by two spaces and the reason comes last, so that
  * `cut -d' ' -f1` gives the time and `grep -- '-> open'` finds every opening.
  * States are spelled as in the transition lines on stderr and in the JSON
  * (half_open), so one pattern finds an event in all three. */
-static int print_event(const struct store_event *ev, void *ctx)
+static int print_event(const struct store_event *ev, void *vctx)
 {
-	char when[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
+	struct print_ctx *ctx = vctx;
+	char when[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)], name[ESCAPE_SIZE(256)];
 
 	cli_format_time(ev->time_ms, when, sizeof(when));
 	/* Escaped: the text comes from the state file, and a control byte there
-	 * must neither reach the terminal nor split the line. */
-	fprintf((FILE *)ctx, "%s  %s -> %s  %s\n", when, breaker_state_name(ev->from),
+	 * must neither reach the terminal nor split the line. The name, second,
+	 * keeps the time the first field. */
+	fprintf(ctx->out, "%s  ", when);
+	if (ctx->names)
+		fprintf(ctx->out, "%s  ", escape_text(ev->name, name, sizeof(name)));
+	fprintf(ctx->out, "%s -> %s  %s\n", breaker_state_name(ev->from),
 		breaker_state_name(ev->to),
 		escape_text(ev->reason ? ev->reason : "", reason, sizeof(reason)));
 	return 0;
@@ -32,7 +45,9 @@ static int history_exec(const struct args *a)
 	enum parse_err why;
 	const char *v;
 	bool json = cli_flag(a, "json");
-	int64_t limit = HISTORY_LIMIT_DEFAULT;
+	int64_t limit = HISTORY_LIMIT_DEFAULT, since = INT64_MIN, dur;
+	struct print_ctx pc;
+	const char *name = a->argc > 0 ? a->argv[0] : NULL;
 	struct breaker_state st;
 	struct breaker_settings saved;
 	char *const *argv = a->argv;
@@ -46,23 +61,32 @@ static int history_exec(const struct args *a)
 	    parse_number(v, 1, HISTORY_LIMIT_MAX, &limit, &why) < 0)
 		cli_usage_error(&cmd_history_entry, "--limit \"%s\" %s (1-%d)", v,
 				parse_strerror(why), HISTORY_LIMIT_MAX);
-	cli_check_names(1, argv);
+	if ((v = cli_arg(a, "since")) != NULL) {
+		if (parse_duration(v, 0, HISTORY_SINCE_MAX_MS, &dur, &why) < 0)
+			cli_usage_error(&cmd_history_entry, "--since \"%s\" %s", v,
+					parse_strerror(why));
+		since = cli_now_ms() - dur;
+	}
+	if (name)
+		cli_check_names(1, argv);
 	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store_readonly(path, EXIT_CANCELED);
 	if (!(out = open_memstream(&text, &len)))
 		err(EXIT_CANCELED, "out of memory");
+	pc.out = out;
+	pc.names = !name;
 
 	/* An unknown name is far more often a typo than a breaker with no history:
 	 * say so rather than print nothing. Everything is read in one snapshot
 	 * and printed after it ends (see store_snapshot_begin). */
 	rc = store_snapshot_begin(s);
-	if (rc == STORE_OK)
-		rc = store_read(s, argv[0], cli_now_ms(), &st, &saved);
+	if (rc == STORE_OK && name)
+		rc = store_read(s, name, cli_now_ms(), &st, &saved);
 	if (rc == STORE_OK) {
 		if (json)
-			rc = store_history_json(s, argv[0], (uint32_t)limit, out);
+			rc = store_history_json(s, name, (uint32_t)limit, since, out);
 		else
-			rc = store_history(s, argv[0], (uint32_t)limit, print_event, out);
+			rc = store_history(s, name, (uint32_t)limit, since, print_event, &pc);
 	}
 	store_snapshot_end(s);
 	if (fclose(out) == EOF)
@@ -90,22 +114,25 @@ out:
 }
 
 static const struct cmd_option history_options[] = {
-	{ 0, "json", NULL, "a JSON array of {time, from, to, reason}" },
+	{ 0, "json", NULL, "a JSON array of {time, name, from, to, reason}" },
 	{ 0, "limit", "N", "the last N changes (1-1000000, default 1000)" },
+	{ 0, "since", "DUR", "only changes in the last DUR (30m, 1h30m, 2d)" },
 	{ 0, "db", "PATH", "the state file" },
 	{ 0 },
 };
 
 const struct cmd_entry cmd_history_entry = {
 	.name = "history",
-	.usage = "[--json] [--limit N] [--db PATH] NAME",
-	.summary = "show the last changes of state of breaker NAME, oldest first",
+	.usage = "[--json] [--limit N] [--since DUR] [--db PATH] [NAME]",
+	.summary = "show the last changes of state of breaker NAME, or of all, oldest first",
 	.options = history_options,
-	.min_operands = 1,
+	.min_operands = 0,
 	.max_operands = 1,
-	.missing = "no breaker name given",
 	.help = "One line per change: UTC time, old state -> new state, reason, separated by\n"
-		"two spaces. The state file keeps the last history_limit changes of each\n"
-		"breaker. An unknown NAME is an error (exit 125).\n",
+		"two spaces. Without NAME, every breaker's changes merged by time, the name\n"
+		"second: UTC time, NAME, old -> new, reason. --limit keeps the newest N of\n"
+		"the list printed, --since those at or after now - DUR. The state file keeps\n"
+		"the last history_limit changes of each breaker. An unknown NAME is an error\n"
+		"(exit 125).\n",
 	.exec = history_exec,
 };

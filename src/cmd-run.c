@@ -318,6 +318,8 @@ static int run_exec(const struct args *args)
 	ctx.call.exit_code = r.exit_code;
 	ctx.call.timed_out = r.timed_out;
 	ctx.call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
+	ctx.call.timed = true;
+	ctx.call.duration_ms = r.elapsed_ms;
 	ctx.call.bypassed = ctx.decision.bypassed;
 	ctx.call.generation = ctx.decision.generation;
 	cli_call_txn(&t, a.name, &o);

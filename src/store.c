@@ -41,7 +41,8 @@
  * it belongs to, which decides while the boot is the same (breaker.c,
  * invariant 6); 0 there means the wall clock alone.
  *
- * Schema 1 had neither the twins, nor open_length, nor meta; migrate() adds
+ * Schema 1 had neither the twins, nor open_length, last_success_at and the
+ * call durations (total_timed_calls, total_duration in ms), nor meta; migrate() adds
  * them in one transaction.
  */
 
@@ -62,6 +63,9 @@ static const char migrate_sql[] =
 	"ALTER TABLE breakers ADD COLUMN retry_boot INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE breakers ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE breakers ADD COLUMN open_length INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE breakers ADD COLUMN last_success_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE breakers ADD COLUMN total_timed_calls INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE breakers ADD COLUMN total_duration INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE breakers SET open_length = max(retry_at - state_changed_at, 0) WHERE state = 1;"
 	"ALTER TABLE leases ADD COLUMN expires_boot INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leases ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;" META_SQL;
@@ -98,7 +102,10 @@ static const char schema_sql[] =
 	" history_seq INTEGER NOT NULL,"
 	" retry_boot INTEGER NOT NULL DEFAULT 0,"
 	" boot_id INTEGER NOT NULL DEFAULT 0,"
-	" open_length INTEGER NOT NULL DEFAULT 0"
+	" open_length INTEGER NOT NULL DEFAULT 0,"
+	" last_success_at INTEGER NOT NULL DEFAULT 0,"
+	" total_timed_calls INTEGER NOT NULL DEFAULT 0,"
+	" total_duration INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE TABLE history ("
 	" breaker TEXT NOT NULL,"
@@ -130,7 +137,7 @@ static const char schema_sql[] =
 	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "               \
 	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, "     \
 	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq, "  \
-	"retry_boot, boot_id, open_length"
+	"retry_boot, boot_id, open_length, last_success_at, total_timed_calls, total_duration"
 
 enum column {
 	C_STATE,
@@ -163,6 +170,9 @@ enum column {
 	C_RETRY_BOOT,
 	C_BOOT_ID,
 	C_OPEN_LENGTH,
+	C_LAST_SUCCESS_AT,
+	C_TOTAL_TIMED_CALLS,
+	C_TOTAL_DURATION,
 	C_COUNT
 };
 
@@ -192,6 +202,10 @@ enum column {
 			 "'total_timeouts', total_timeouts, "                                      \
 			 "'total_slow', total_slow, "                                              \
 			 "'total_opens', total_opens, "                                            \
+			 "'call_duration_seconds_sum', total_duration / 1000.0, "                  \
+			 "'call_duration_count', total_timed_calls, "                              \
+			 "'last_success_at', CASE WHEN last_success_at > 0 THEN strftime("         \
+			 "'%Y-%m-%dT%H:%M:%SZ', last_success_at / 1000, 'unixepoch') END, "        \
 			 "'last_exit_code', nullif(last_exit, -1), "                               \
 			 "'last_failure_at', CASE WHEN last_failure_at > 0 THEN " RFC3339(         \
 				 "last_failure_at") " END, "                                       \
@@ -258,6 +272,17 @@ enum column {
 											      "0." \
 											      "0)"
 
+/* One event of history --json; the name too, so that the merged list of every
+ * breaker and one breaker's list read alike. */
+#define HISTORY_OBJECT                                                                             \
+	"json_object('time', strftime('%Y-%m-%dT%H:%M:%SZ', time / 1000, 'unixepoch'), "           \
+	"'name', breaker, "                                                                        \
+	"'from', CASE from_state WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' " \
+	"END, "                                                                                    \
+	"'to', CASE to_state WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'half_open' "     \
+	"END, "                                                                                    \
+	"'reason', cbexec_text(reason))"
+
 /* The live-lease test, as an SQL function so that pruning is one DELETE. */
 #define LEASE_ALIVE "cbexec_lease_alive(pid, start_time, pidns)"
 /* Whether a lease's time is up, by the boot clock when it is this boot's (so a
@@ -286,6 +311,8 @@ enum query {
 	Q_HISTORY_TRIM,
 	Q_HISTORY_LIST,
 	Q_HISTORY_JSON,
+	Q_HISTORY_ALL,
+	Q_HISTORY_JSON_ALL,
 	Q_STATUS_ALL,
 	Q_STATUS_ONE,
 	Q_DELETE_BREAKER,
@@ -306,7 +333,7 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_INSERT] =
 		"INSERT INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
 		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
 	/* In place: INSERT OR REPLACE deleted and re-inserted the row and its
 	 * name's index entry, two or more WAL pages where this writes one. The
 	 * parameters are Q_INSERT's. */
@@ -319,7 +346,8 @@ static const char *const query_sql[Q_COUNT] = {
 		     "total_slow = ?20, total_opens = ?21, window = ?22, failure_threshold = ?23, "
 		     "success_threshold = ?24, recovery_timeout = ?25, half_open_max_calls = ?26, "
 		     "max_concurrent = ?27, history_seq = ?28, retry_boot = ?29, boot_id = ?30, "
-		     "open_length = ?31 WHERE name = ?1",
+		     "open_length = ?31, last_success_at = ?32, total_timed_calls = ?33, "
+		     "total_duration = ?34 WHERE name = ?1",
 	/* An increment, not a value read earlier: exact in a transaction of its
 	 * own, whatever other processes wrote since the decision was read. */
 	[Q_COUNT_REJECTED] =
@@ -340,21 +368,24 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_HISTORY_ADD] = "INSERT INTO history (breaker, seq, time, from_state, to_state, reason) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_HISTORY_TRIM] = "DELETE FROM history WHERE breaker = ?1 AND seq <= ?2",
-	[Q_HISTORY_LIST] = "SELECT time, from_state, to_state, reason FROM (SELECT seq, time, "
-			   "from_state, to_state, reason FROM history WHERE breaker = ?1 "
-			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	/* The newest ?2 at or after ?3, printed oldest first. One breaker's
+	 * events are one range of the primary key, in seq order; every
+	 * breaker's are merged by time (a scan: no index on time costs every
+	 * write), name and seq breaking ties. */
+	[Q_HISTORY_LIST] = "SELECT breaker, time, from_state, to_state, reason FROM (SELECT * "
+			   "FROM history WHERE breaker = ?1 AND time >= ?3 ORDER BY seq DESC "
+			   "LIMIT ?2) ORDER BY seq",
+	[Q_HISTORY_ALL] = "SELECT breaker, time, from_state, to_state, reason FROM (SELECT * "
+			  "FROM history WHERE time >= ?3 ORDER BY time DESC, breaker DESC, seq "
+			  "DESC LIMIT ?2) ORDER BY time, breaker, seq",
 	/* The aggregate takes rows in the order of the innermost-but-one query:
 	 * an ORDER BY beside json_group_array would sort its one result row. */
-	[Q_HISTORY_JSON] = "SELECT json_group_array(json_object('time', " RFC3339(
-		"time") ", "
-			"'from', " STATE_NAME("from_state") ", 'to', " STATE_NAME(
-				"to_state") ", "
-					    "'reason', cbexec_text(reason))) FROM (SELECT * FROM "
-					    "(SELECT seq, "
-					    "time, from_state, "
-					    "to_state, reason FROM history WHERE breaker = ?1 "
-					    "ORDER BY seq DESC "
-					    "LIMIT ?2) ORDER BY seq)",
+	[Q_HISTORY_JSON] = "SELECT json_group_array(" HISTORY_OBJECT ") FROM (SELECT * FROM "
+			   "(SELECT * FROM history WHERE breaker = ?1 AND time >= ?3 ORDER BY "
+			   "seq DESC LIMIT ?2) ORDER BY seq)",
+	[Q_HISTORY_JSON_ALL] = "SELECT json_group_array(" HISTORY_OBJECT ") FROM (SELECT * FROM "
+			       "(SELECT * FROM history WHERE time >= ?3 ORDER BY time DESC, "
+			       "breaker DESC, seq DESC LIMIT ?2) ORDER BY time, breaker, seq)",
 	[Q_STATUS_ALL] = "SELECT " STATUS_OBJECT " FROM breakers ORDER BY name",
 	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",
 	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
@@ -577,6 +608,9 @@ static const char *const column_name[C_COUNT] = {
 	"retry_boot",
 	"boot_id",
 	"open_length",
+	"last_success_at",
+	"total_timed_calls",
+	"total_duration",
 };
 
 static const struct {
@@ -609,6 +643,9 @@ static const struct {
 	[C_RETRY_BOOT] = { 0, 2 * ROW_TIME_MAX },
 	[C_BOOT_ID] = { 0, INT64_MAX },
 	[C_OPEN_LENGTH] = { 0, ROW_TIME_MAX },
+	[C_LAST_SUCCESS_AT] = { 0, ROW_TIME_MAX },
+	[C_TOTAL_TIMED_CALLS] = { 0, ROW_COUNTER_MAX },
+	[C_TOTAL_DURATION] = { 0, ROW_COUNTER_MAX },
 };
 
 static void row_invalid(struct store *s, const char *name, int col, const char *why)
@@ -723,6 +760,9 @@ static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *na
 	st->retry_boot_ms = sqlite3_column_int64(q, base + C_RETRY_BOOT);
 	st->boot_id = sqlite3_column_int64(q, base + C_BOOT_ID);
 	st->open_length_ms = sqlite3_column_int64(q, base + C_OPEN_LENGTH);
+	st->last_success_at_ms = sqlite3_column_int64(q, base + C_LAST_SUCCESS_AT);
+	st->totals.timed_calls = sqlite3_column_int64(q, base + C_TOTAL_TIMED_CALLS);
+	st->totals.duration_ms_sum = sqlite3_column_int64(q, base + C_TOTAL_DURATION);
 	return 0;
 }
 
@@ -794,6 +834,9 @@ static int save(struct store *s, const char *name, bool insert, const struct bre
 	sqlite3_bind_int64(q, B(C_RETRY_BOOT), st->retry_boot_ms);
 	sqlite3_bind_int64(q, B(C_BOOT_ID), st->boot_id);
 	sqlite3_bind_int64(q, B(C_OPEN_LENGTH), st->open_length_ms);
+	sqlite3_bind_int64(q, B(C_LAST_SUCCESS_AT), st->last_success_at_ms);
+	sqlite3_bind_int64(q, B(C_TOTAL_TIMED_CALLS), st->totals.timed_calls);
+	sqlite3_bind_int64(q, B(C_TOTAL_DURATION), st->totals.duration_ms_sum);
 #undef B
 	return run(s, q);
 }
@@ -1227,30 +1270,48 @@ static int64_t history_limit(uint32_t limit)
 	return limit ? (int64_t)limit : -1;
 }
 
-int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn, void *ctx)
+/* The name unless every breaker's: an unknown name is STORE_NOTFOUND. */
+static int history_query(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+			 enum query one, enum query all, sqlite3_stmt **qp)
+{
+	int rc;
+
+	if (name && (rc = exists(s, name)) != STORE_OK)
+		return rc;
+	if (!(*qp = query(s, name ? one : all)))
+		return STORE_ERR;
+	if (name)
+		bind_text(*qp, 1, name);
+	sqlite3_bind_int64(*qp, 2, history_limit(limit));
+	sqlite3_bind_int64(*qp, 3, since_ms);
+	return STORE_OK;
+}
+
+int store_history(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		  store_event_fn fn, void *ctx)
 {
 	sqlite3_stmt *q;
 	int rc;
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	if ((rc = exists(s, name)) != STORE_OK) {
-		if (rc == STORE_ERR)
-			return abort_txn(s);
+	rc = history_query(s, name, limit, since_ms, Q_HISTORY_LIST, Q_HISTORY_ALL, &q);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	if (rc != STORE_OK) {
 		end_read(s);
 		return rc;
 	}
-	if (!(q = query(s, Q_HISTORY_LIST)))
-		return abort_txn(s);
-	bind_text(q, 1, name);
-	sqlite3_bind_int64(q, 2, history_limit(limit));
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_event e;
 
-		e.time_ms = sqlite3_column_int64(q, 0);
-		e.from = (enum breaker_state_kind)sqlite3_column_int(q, 1);
-		e.to = (enum breaker_state_kind)sqlite3_column_int(q, 2);
-		e.reason = (const char *)sqlite3_column_text(q, 3);
+		e.name = (const char *)sqlite3_column_text(q, 0);
+		e.time_ms = sqlite3_column_int64(q, 1);
+		e.from = (enum breaker_state_kind)sqlite3_column_int(q, 2);
+		e.to = (enum breaker_state_kind)sqlite3_column_int(q, 3);
+		e.reason = (const char *)sqlite3_column_text(q, 4);
+		if (!e.name)
+			e.name = "";
 		if (!e.reason)
 			e.reason = "";
 		if (fn(&e, ctx) != 0) {
@@ -1267,7 +1328,8 @@ int store_history(struct store *s, const char *name, uint32_t limit, store_event
 	return STORE_OK;
 }
 
-int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *out)
+int store_history_json(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		       FILE *out)
 {
 	sqlite3_stmt *q;
 	bool found;
@@ -1275,16 +1337,13 @@ int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	if ((rc = exists(s, name)) != STORE_OK) {
-		if (rc == STORE_ERR)
-			return abort_txn(s);
+	rc = history_query(s, name, limit, since_ms, Q_HISTORY_JSON, Q_HISTORY_JSON_ALL, &q);
+	if (rc == STORE_ERR)
+		return abort_txn(s);
+	if (rc != STORE_OK) {
 		end_read(s);
 		return rc;
 	}
-	if (!(q = query(s, Q_HISTORY_JSON)))
-		return abort_txn(s);
-	bind_text(q, 1, name);
-	sqlite3_bind_int64(q, 2, history_limit(limit));
 	if (print_json(s, q, 0, out, &found) < 0)
 		return abort_txn(s);
 	fputc('\n', out);

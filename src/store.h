@@ -93,16 +93,22 @@ int store_each(struct store *s, store_each_fn fn, void *ctx);
 
 /* JSON built by SQLite's JSON functions, so escaping is SQLite's. */
 int store_status_json(struct store *s, const char *const *names, int n, FILE *out);
-int store_history_json(struct store *s, const char *name, uint32_t limit, FILE *out);
+
+/* History: the newest `limit` events (0 = all) at or after since_ms
+ * (INT64_MIN = all), oldest first; of breaker `name`, or with name NULL of
+ * every breaker, merged by time. STORE_NOTFOUND for an unknown breaker. */
+int store_history_json(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		       FILE *out);
 
 struct store_event {
+	const char *name;
 	int64_t time_ms;
 	enum breaker_state_kind from, to;
 	const char *reason;
 };
 typedef int (*store_event_fn)(const struct store_event *e, void *ctx);
-/* The last `limit` events, oldest first. STORE_NOTFOUND for an unknown breaker. */
-int store_history(struct store *s, const char *name, uint32_t limit, store_event_fn fn, void *ctx);
+int store_history(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
+		  store_event_fn fn, void *ctx);
 
 /* Forgets a breaker, its leases and its history. */
 int store_delete(struct store *s, const char *name);

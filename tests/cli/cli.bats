@@ -111,8 +111,8 @@ setup() { cbexec_setup; }
 	[ "${stderr_lines[0]}" = 'cbexec: option -f needs an argument' ]
 	run -125 --separate-stderr cb -n a --failure 3 -- true
 	[ "${stderr_lines[0]}" = 'cbexec: option --failure is ambiguous; write it in full' ]
-	run -125 --separate-stderr sub history
-	[ "${stderr_lines[0]}" = 'cbexec: no breaker name given' ]
+	run -125 --separate-stderr sub delete
+	[ "${stderr_lines[0]}" = 'cbexec: name the breakers to delete' ]
 	run -125 --separate-stderr sub history a b
 	[ "${stderr_lines[0]}" = 'cbexec: unexpected argument: b' ]
 	# a unique prefix is the option, as with getopt_long

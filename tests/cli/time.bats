@@ -283,11 +283,16 @@ EOF
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 2 ]
 	[ "$(field a total_opens)" -eq 1 ]
 	[ "$(sub history a | wc -l)" -eq 1 ]
+	# the columns added by the migration start at "never" and 0
+	[ "$(field a last_success_at)" = null ]
+	[ "$(field a call_duration_count)" -eq 0 ]
 	run cb_at 599 -n a -r 10m -- true
 	[ "$status" -eq 75 ]
 	run cb_at 601 -n a -r 10m -- true
 	[ "$status" -eq 0 ]
 	[ "$(field a state)" = closed ]
+	[ "$(field a call_duration_count)" -eq 1 ]
+	[ "$(field a last_success_at)" != null ]
 	# delete and re-create work on a migrated file
 	sub delete a
 	cb -n a -- true

@@ -1,4 +1,5 @@
 /* Unit tests of the pure state machine, driven by a fake clock. */
+#include <stdint.h>
 #include <string.h>
 
 #include "breaker.h"
@@ -555,6 +556,50 @@ static void test_rejection_changes_only_the_count(void)
 	   (long long)(st.retry_at_ms - before.retry_at_ms));
 }
 
+/* Last success and the call durations: totals, kept whatever the generation. */
+static void test_success_time_and_durations(void)
+{
+	struct breaker_decision d;
+	struct breaker_transition tr;
+	struct breaker_call c = { 0 };
+
+	fresh();
+	set.failure_threshold = 1;
+	ok(st.last_success_at_ms == 0 && st.totals.timed_calls == 0, "none at first");
+	call(OUTCOME_SUCCESS, 0, NULL);
+	ok(st.last_success_at_ms == env.now_ms, "a success is dated");
+	ok(st.totals.timed_calls == 0, "an outcome without a duration is not timed");
+	breaker_admit(&st, &set, &env, &d);
+	c.outcome = OUTCOME_FAILURE;
+	c.exit_code = 1;
+	c.generation = d.generation;
+	c.timed = true;
+	c.duration_ms = 1500;
+	tick(10);
+	breaker_record(&st, &set, &env, &c, &tr);
+	ok(st.last_success_at_ms == env.now_ms - 10, "a failure leaves the success time");
+	ok(st.totals.timed_calls == 1 && st.totals.duration_ms_sum == 1500, "a timed call adds");
+	/* a stale outcome (older generation) still counts its time */
+	c.outcome = OUTCOME_SUCCESS;
+	c.duration_ms = 250;
+	breaker_record(&st, &set, &env, &c, &tr);
+	ok(st.state == BREAKER_OPEN, "a stale success does not close");
+	ok(st.totals.timed_calls == 2 && st.totals.duration_ms_sum == 1750,
+	   "but its duration is counted: %lld", (long long)st.totals.duration_ms_sum);
+	ok(st.last_success_at_ms == env.now_ms, "and its time");
+	/* saturation, and a negative duration adds nothing */
+	st.totals.duration_ms_sum = INT64_MAX - 100;
+	st.totals.timed_calls = INT64_MAX;
+	c.duration_ms = 1000;
+	breaker_record(&st, &set, &env, &c, &tr);
+	ok(st.totals.duration_ms_sum == INT64_MAX && st.totals.timed_calls == INT64_MAX,
+	   "sum and count saturate");
+	st.totals.duration_ms_sum = 5;
+	c.duration_ms = -3;
+	breaker_record(&st, &set, &env, &c, &tr);
+	ok(st.totals.duration_ms_sum == 5, "a negative duration adds nothing");
+}
+
 int main(void)
 {
 	test_full_cycle();
@@ -573,5 +618,6 @@ int main(void)
 	test_manual();
 	test_concurrency();
 	test_leases_matter();
+	test_success_time_and_durations();
 	return tap_done();
 }
