@@ -9,8 +9,8 @@
  * Invariants this module keeps:
  *
  * 1. Every state change goes through change_state(), which bumps the
- *    generation, clears the window and the probe-success count, and stamps
- *    state_changed_at.
+ *    generation, clears the window, the probe-success count and the hold,
+ *    and stamps state_changed_at.
  * 2. An outcome of a call admitted in an older generation, or admitted only
  *    because of bypass, changes the totals and nothing else: a slow success
  *    that started before the trip never closes an open breaker.
@@ -22,6 +22,9 @@
  *    probes_inflight before each event.
  * 5. A breaker tripped by hand without a duration admits nothing until
  *    reset; a bypassed breaker admits everything the concurrency cap allows.
+ *    One tripped with a duration is held (st->held, set only by trip, never
+ *    read from a reason's text) until the state changes (its first probe),
+ *    a reset, or a trip without a duration.
  * 6. A retry time is kept on two clocks, the wall clock and the boot clock
  *    of the boot that set it (which no one can step), and is due when the
  *    earlier of the two says so: a wall clock set back never stretches an
@@ -41,8 +44,7 @@
 
 static const char *const state_names[] = { "closed", "open", "half_open" };
 
-/* The start of the reason breaker_trip() writes. Only this file writes reasons,
- * so this is the one place that knows how a hold by hand reads. */
+/* The start of the reason breaker_trip() writes. */
 static const char by_hand[] = "tripped by hand";
 
 /* How far the two clocks may disagree about a retry time before admission
@@ -112,6 +114,7 @@ static void change_state(struct breaker_state *st, enum breaker_state_kind to, i
 	snprintf(tr->reason, sizeof(tr->reason), "%s", reason);
 	snprintf(st->reason, sizeof(st->reason), "%s", reason);
 	st->state = to;
+	st->held = false;
 	st->generation++;
 	st->consecutive_successes = 0;
 	st->state_changed_at_ms = now_ms;
@@ -177,13 +180,6 @@ int64_t breaker_retry_in(const struct breaker_state *st, const struct breaker_en
 	return left > 0 ? left : 0;
 }
 
-/* Open because trip --for said so, not because the dependency failed: the
- * breaker stays open with its hand-written reason until the hold ends. */
-static bool held_by_hand(const struct breaker_state *st)
-{
-	return strncmp(st->reason, by_hand, sizeof(by_hand) - 1) == 0;
-}
-
 bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_settings *set,
 			   const struct breaker_env *env)
 {
@@ -230,7 +226,7 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 			d->transitioned = true;
 			st->probes_inflight = 0; /* older leases belong to the old generation */
 		} else {
-			d->reject = held_by_hand(st) ? REJECT_HELD : REJECT_OPEN;
+			d->reject = st->held ? REJECT_HELD : REJECT_OPEN;
 		}
 	}
 	if (st->state == BREAKER_HALF_OPEN && d->reject == REJECT_NONE) {
@@ -396,6 +392,7 @@ bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
 	bool changed = st->state != BREAKER_CLOSED || st->mode != BREAKER_NORMAL;
 
 	st->mode = BREAKER_NORMAL;
+	st->held = false;
 	st->mode_reason[0] = '\0';
 	st->consecutive_failures = 0;
 	st->open_period_ms = set->recovery_timeout_ms;
@@ -435,6 +432,7 @@ bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64
 	}
 	snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", why);
 	st->mode = mode;
+	st->held = for_ms > 0;
 	st->open_length_ms = for_ms > 0 ? for_ms : 0;
 	if (for_ms > 0)
 		set_retry(st, env, for_ms);

@@ -73,6 +73,9 @@ struct breaker_totals {
 struct breaker_state {
 	enum breaker_state_kind state;
 	enum breaker_mode mode;
+	/* Open because trip --for said so: until the hold ends, the open is no
+	 * failure of the dependency. Cleared by every change of state. */
+	bool held;
 	int64_t generation;
 	uint32_t consecutive_failures;
 	uint32_t consecutive_successes;

@@ -41,9 +41,9 @@
  * it belongs to, which decides while the boot is the same (breaker.c,
  * invariant 6); 0 there means the wall clock alone.
  *
- * Schema 1 had neither the twins, nor open_length, last_success_at and the
- * call durations (total_timed_calls, total_duration in ms), nor meta; migrate() adds
- * them in one transaction.
+ * Schema 1 had neither the twins, nor open_length, last_success_at, the
+ * call durations (total_timed_calls, total_duration in ms) and held, nor meta;
+ * migrate() adds them in one transaction.
  */
 
 #define STORE_SCHEMA_VERSION	 2
@@ -58,7 +58,9 @@
 #define META_SQL		 "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"
 
 /* Schema 1 to 2: every step keeps what schema 1 had. The open length of a
- * breaker open today is what its retry time and its opening say. */
+ * breaker open today is what its retry time and its opening say. Schema 1 told
+ * a hold (trip --for) by its reason alone: only trip wrote one starting so, and
+ * a trip without --for set mode 1. This is the one place that reads it. */
 static const char migrate_sql[] =
 	"ALTER TABLE breakers ADD COLUMN retry_boot INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE breakers ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;"
@@ -67,6 +69,9 @@ static const char migrate_sql[] =
 	"ALTER TABLE breakers ADD COLUMN total_timed_calls INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE breakers ADD COLUMN total_duration INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE breakers SET open_length = max(retry_at - state_changed_at, 0) WHERE state = 1;"
+	"ALTER TABLE breakers ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE breakers SET held = 1 WHERE state = 1 AND mode = 0 AND "
+	"substr(reason, 1, 15) = 'tripped by hand';"
 	"ALTER TABLE leases ADD COLUMN expires_boot INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE leases ADD COLUMN boot_id INTEGER NOT NULL DEFAULT 0;" META_SQL;
 
@@ -105,7 +110,8 @@ static const char schema_sql[] =
 	" open_length INTEGER NOT NULL DEFAULT 0,"
 	" last_success_at INTEGER NOT NULL DEFAULT 0,"
 	" total_timed_calls INTEGER NOT NULL DEFAULT 0,"
-	" total_duration INTEGER NOT NULL DEFAULT 0"
+	" total_duration INTEGER NOT NULL DEFAULT 0,"
+	" held INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE TABLE history ("
 	" breaker TEXT NOT NULL,"
@@ -137,7 +143,8 @@ static const char schema_sql[] =
 	"mode_reason, total_calls, total_successes, total_failures, total_ignored, "               \
 	"total_rejected, total_timeouts, total_slow, total_opens, window, failure_threshold, "     \
 	"success_threshold, recovery_timeout, half_open_max_calls, max_concurrent, history_seq, "  \
-	"retry_boot, boot_id, open_length, last_success_at, total_timed_calls, total_duration"
+	"retry_boot, boot_id, open_length, last_success_at, total_timed_calls, total_duration, "   \
+	"held"
 
 enum column {
 	C_STATE,
@@ -173,6 +180,7 @@ enum column {
 	C_LAST_SUCCESS_AT,
 	C_TOTAL_TIMED_CALLS,
 	C_TOTAL_DURATION,
+	C_HELD,
 	C_COUNT
 };
 
@@ -333,7 +341,7 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_INSERT] =
 		"INSERT INTO breakers (name, " BREAKER_COLUMNS ") VALUES (?1, ?2, "
 		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
 	/* In place: INSERT OR REPLACE deleted and re-inserted the row and its
 	 * name's index entry, two or more WAL pages where this writes one. The
 	 * parameters are Q_INSERT's. */
@@ -347,7 +355,7 @@ static const char *const query_sql[Q_COUNT] = {
 		     "success_threshold = ?24, recovery_timeout = ?25, half_open_max_calls = ?26, "
 		     "max_concurrent = ?27, history_seq = ?28, retry_boot = ?29, boot_id = ?30, "
 		     "open_length = ?31, last_success_at = ?32, total_timed_calls = ?33, "
-		     "total_duration = ?34 WHERE name = ?1",
+		     "total_duration = ?34, held = ?35 WHERE name = ?1",
 	/* An increment, not a value read earlier: exact in a transaction of its
 	 * own, whatever other processes wrote since the decision was read. */
 	[Q_COUNT_REJECTED] =
@@ -611,6 +619,7 @@ static const char *const column_name[C_COUNT] = {
 	"last_success_at",
 	"total_timed_calls",
 	"total_duration",
+	"held",
 };
 
 static const struct {
@@ -646,6 +655,7 @@ static const struct {
 	[C_LAST_SUCCESS_AT] = { 0, ROW_TIME_MAX },
 	[C_TOTAL_TIMED_CALLS] = { 0, ROW_COUNTER_MAX },
 	[C_TOTAL_DURATION] = { 0, ROW_COUNTER_MAX },
+	[C_HELD] = { 0, 1 },
 };
 
 static void row_invalid(struct store *s, const char *name, int col, const char *why)
@@ -763,6 +773,7 @@ static int decode_row(struct store *s, sqlite3_stmt *q, int base, const char *na
 	st->last_success_at_ms = sqlite3_column_int64(q, base + C_LAST_SUCCESS_AT);
 	st->totals.timed_calls = sqlite3_column_int64(q, base + C_TOTAL_TIMED_CALLS);
 	st->totals.duration_ms_sum = sqlite3_column_int64(q, base + C_TOTAL_DURATION);
+	st->held = sqlite3_column_int(q, base + C_HELD) != 0;
 	return 0;
 }
 
@@ -837,6 +848,7 @@ static int save(struct store *s, const char *name, bool insert, const struct bre
 	sqlite3_bind_int64(q, B(C_LAST_SUCCESS_AT), st->last_success_at_ms);
 	sqlite3_bind_int64(q, B(C_TOTAL_TIMED_CALLS), st->totals.timed_calls);
 	sqlite3_bind_int64(q, B(C_TOTAL_DURATION), st->totals.duration_ms_sum);
+	sqlite3_bind_int(q, B(C_HELD), st->held);
 #undef B
 	return run(s, q);
 }

@@ -51,7 +51,7 @@ row() {
 	[ "$(field b total_calls)" -eq 2 ]
 }
 
-@test "an invalid mode in a row, and a negative state: refused the same way" {
+@test "an invalid mode in a row, a negative state, a held of 2: refused the same way" {
 	cb -n a -- true
 	sqlite3 "$db" "UPDATE breakers SET mode = 9 WHERE name = 'a'"
 	before=$(row a)
@@ -61,6 +61,8 @@ row() {
 	before=$(row a)
 	refused_run "breaker a: column state holds -1, outside 0..2"
 	[ "$(row a)" = "$before" ]
+	sqlite3 "$db" "UPDATE breakers SET state = 1, held = 2 WHERE name = 'a'"
+	refused_run "breaker a: column held holds 2, outside 0..1"
 }
 
 @test "a state file of a newer schema (user_version 99): refused, left as it is" {

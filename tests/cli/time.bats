@@ -276,11 +276,31 @@ c.execute("INSERT INTO breakers VALUES ('a', 1, 0, 2, 1, 0, ?, ?, 600000, ?, 1, 
           "1, 1, 600000, 1, 0, 1)", (now, now + 600000, now))
 c.execute("INSERT INTO history VALUES ('a', 1, ?, 0, 1, '1 consecutive failures, last exit 1')",
           (now,))
+# A hold (trip --for) was told by its reason alone in schema 1; beside it
+# a trip without --for (mode 1) and a closed breaker that once was held.
+row = ("INSERT INTO breakers VALUES (?, ?, ?, 2, 0, 0, ?, ?, 600000, 0, -1, ?, ?, "
+       "0, 0, 0, 0, 0, 0, 0, 1, NULL, 5, 1, 30000, 1, 0, 1)")
+c.execute(row, ('h', 1, 0, now, now + 600000, 'tripped by hand: deploy', 'deploy'))
+c.execute(row, ('t', 1, 1, now, 0, 'tripped by hand', ''))
+c.execute(row, ('c', 0, 0, now, 0, 'tripped by hand', ''))
 EOF
 	run cb -n a -r 10m -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"next try in 10m"* || "$output" == *"next try in 9m59s"* ]]
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 2 ]
+	# the hold is carried over as state, and only the hold
+	[ "$(sqlite3 "$db" 'SELECT name, held FROM breakers ORDER BY name' | tr '\n' ' ')" = \
+		"a|0 c|0 h|1 t|0 " ]
+	run cb -n h -- true
+	[ "$status" -eq 75 ]
+	[[ "$output" == "cbexec: h: circuit open (tripped by hand: deploy); next try in "* ]]
+	run cb -n t -- true
+	[ "$status" -eq 75 ]
+	[ "$output" = "cbexec: t: circuit tripped by hand; open until cbexec reset" ]
+	# the hold ends with its first probe
+	run cb_at 601 -n h -- true
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$db" "SELECT state, held FROM breakers WHERE name = 'h'")" = "0|0" ]
 	[ "$(field a total_opens)" -eq 1 ]
 	[ "$(sub history a | wc -l)" -eq 1 ]
 	# the columns added by the migration start at "never" and 0

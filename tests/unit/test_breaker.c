@@ -1,5 +1,6 @@
 /* Unit tests of the pure state machine, driven by a fake clock. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "breaker.h"
@@ -456,6 +457,73 @@ static void test_manual(void)
 	   "bypassed outcome drives nothing");
 }
 
+/* Review item 9: a hold is state (st.held), not a reading of the reason. */
+static void test_hold_is_state(void)
+{
+	struct breaker_transition tr;
+	struct breaker_decision d;
+	struct breaker_state before;
+
+	fresh();
+	ok(!st.held, "a new breaker is not held");
+	breaker_trip(&st, &env, 5000, "deploy", &tr);
+	ok(st.held && st.mode == BREAKER_NORMAL, "trip --for holds");
+	tick(1000);
+	before = st;
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_HELD, "rejected as held");
+	ok(st.held, "the hold survives a rejection");
+	st.totals.rejected = before.totals.rejected;
+	ok(memcmp(&st, &before, sizeof(st)) == 0,
+	   "and the rejection changes nothing but the count");
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_HELD, "a second rejection: still held");
+	tick(4000);
+	breaker_admit(&st, &set, &env, &d);
+	ok(d.admitted && d.probe && st.state == BREAKER_HALF_OPEN, "the probe goes at the end");
+	ok(!st.held, "the hold ends on the probe");
+	{
+		struct breaker_call c = { .outcome = OUTCOME_FAILURE,
+					  .exit_code = 1,
+					  .generation = d.generation };
+
+		st.probes_inflight = 0;
+		ok(breaker_record(&st, &set, &env, &c, &tr) && st.state == BREAKER_OPEN && !st.held,
+		   "the probe fails: open again, not held");
+	}
+	ok(strncmp(st.reason, "probe failed", 12) == 0, "reason: %s", st.reason);
+
+	/* the text alone decides nothing: an automatic open that reads like a hold */
+	fresh();
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	snprintf(st.reason, sizeof(st.reason), "tripped by hand: forged");
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_OPEN && !st.held,
+	   "an automatic open whose reason reads \"tripped by hand\" is not held");
+
+	/* a hold given to a breaker that opened by itself: a renewal, held */
+	ok(breaker_trip(&st, &env, 5000, NULL, &tr) && tr.from == tr.to && st.held,
+	   "trip --for on an automatic open holds it");
+	breaker_admit(&st, &set, &env, &d);
+	ok(!d.admitted && d.reject == REJECT_HELD, "and it is rejected as held");
+
+	/* every other way out of a hold */
+	ok(breaker_trip(&st, &env, 0, NULL, &tr) && !st.held && st.mode == BREAKER_FORCED_OPEN,
+	   "trip without --for ends the hold: tripped until reset");
+	breaker_admit(&st, &set, &env, &d);
+	ok(d.reject == REJECT_FORCED, "rejected as tripped");
+	ok(breaker_trip(&st, &env, 5000, NULL, &tr) && st.held && st.mode == BREAKER_NORMAL,
+	   "trip --for on a tripped breaker: held again");
+	ok(breaker_reset(&st, &set, &env, &tr) && !st.held && st.state == BREAKER_CLOSED,
+	   "reset ends the hold");
+	breaker_trip(&st, &env, 5000, NULL, &tr);
+	breaker_bypass(&st, NULL, &tr);
+	ok(st.held, "bypass leaves the hold");
+	breaker_admit(&st, &set, &env, &d);
+	ok(d.admitted && d.bypassed, "and admits through it");
+}
+
 static void test_concurrency(void)
 {
 	struct breaker_decision d;
@@ -616,6 +684,7 @@ int main(void)
 	test_manual_noop();
 	test_min_calls_window();
 	test_manual();
+	test_hold_is_state();
 	test_concurrency();
 	test_leases_matter();
 	test_success_time_and_durations();
