@@ -390,16 +390,29 @@ struct store *cli_open_store(const char *path)
 	return opened;
 }
 
-struct store *cli_open_store_readonly(const char *path, int missing_exit)
+/* rc of a store_open*: exits unless STORE_OK, missing_exit if there is no file. */
+static void open_result(int rc, const char *path, const char *err, int missing_exit)
 {
-	char err[512];
-	int rc = store_open_readonly(&opened, path, err, sizeof(err));
-
 	if (rc == STORE_NOTFOUND)
 		cli_fatal(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)",
 			  path, err);
 	if (rc != STORE_OK)
 		cli_fatal(EXIT_CANCELED, "%s: %s", path, err);
+}
+
+struct store *cli_open_store_existing(const char *path)
+{
+	char err[512];
+
+	open_result(store_open_existing(&opened, path, err, sizeof(err)), path, err, EXIT_CANCELED);
+	return opened;
+}
+
+struct store *cli_open_store_readonly(const char *path, int missing_exit)
+{
+	char err[512];
+
+	open_result(store_open_readonly(&opened, path, err, sizeof(err)), path, err, missing_exit);
 	return opened;
 }
 

@@ -68,6 +68,9 @@ char *cli_db_path(const char *db);
 void cli_call_txn(struct store_txn *t, const char *name, const struct options *o);
 /* Opens the store or exits 125 with the path and the problem. */
 struct store *cli_open_store(const char *path);
+/* Opens the store of breakers that exist (reset, delete), creating nothing, or
+ * exits 125: a mistyped path must not leave a new state file behind. */
+struct store *cli_open_store_existing(const char *path);
 /* Opens the store read-only (creating nothing) or exits: missing_exit if the
  * file does not exist, 125 on any other problem. */
 struct store *cli_open_store_readonly(const char *path, int missing_exit);

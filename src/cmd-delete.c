@@ -16,7 +16,7 @@ static int delete_exec(const struct args *a)
 
 	cli_check_names(argc, argv);
 	path = cli_db_path(cli_arg(a, "db"));
-	s = cli_open_store(path);
+	s = cli_open_store_existing(path);
 
 	/* An unknown name is reported after the others are deleted, as reset does:
 	 * "delete a b" with a gone already still leaves b gone. */

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "escape.h"
 #include "exitcodes.h"
 
-#define HISTORY_LIMIT_DEFAULT 1000
-#define HISTORY_LIMIT_MAX     1000000
-#define HISTORY_SINCE_MAX_MS  (INT64_C(36500) * 86400 * 1000) /* 100 years */
+#define HISTORY_LIMIT_MAX    1000000
+#define HISTORY_SINCE_MAX_MS (INT64_C(36500) * 86400 * 1000) /* 100 years */
 
 struct print_ctx {
 	FILE *out;
@@ -45,7 +45,7 @@ static int history_exec(const struct args *a)
 	enum parse_err why;
 	const char *v;
 	bool json = cli_flag(a, "json");
-	int64_t limit = HISTORY_LIMIT_DEFAULT, since = INT64_MIN, dur;
+	int64_t limit = OPTIONS_HISTORY_LIMIT, since = INT64_MIN, dur, now = clock_wall_ms();
 	struct print_ctx pc;
 	const char *name = a->argc > 0 ? a->argv[0] : NULL;
 	struct breaker_state st;
@@ -65,7 +65,7 @@ static int history_exec(const struct args *a)
 		if (parse_duration(v, 0, HISTORY_SINCE_MAX_MS, &dur, &why) < 0)
 			cli_usage_error(&cmd_history_entry, "--since \"%s\" %s", v,
 					parse_strerror(why));
-		since = cli_now_ms() - dur;
+		since = now - dur;
 	}
 	if (name)
 		cli_check_names(1, argv);
@@ -78,10 +78,11 @@ static int history_exec(const struct args *a)
 
 	/* An unknown name is far more often a typo than a breaker with no history:
 	 * say so rather than print nothing. Everything is read in one snapshot
-	 * and printed after it ends (see store_snapshot_begin). */
+	 * and printed after it ends (see store_snapshot_begin), so the breaker
+	 * store_read found keeps its history until the end of it. */
 	rc = store_snapshot_begin(s);
 	if (rc == STORE_OK && name)
-		rc = store_read(s, name, cli_now_ms(), &st, &saved);
+		rc = store_read(s, name, now, &st, &saved);
 	if (rc == STORE_OK) {
 		if (json)
 			rc = store_history_json(s, name, (uint32_t)limit, since, out);
@@ -94,7 +95,6 @@ static int history_exec(const struct args *a)
 	if (rc == STORE_OK)
 		fwrite(text, 1, len, stdout);
 	free(text);
-	/* NOTFOUND after a successful read: deleted since. */
 	if (rc == STORE_NOTFOUND) {
 		warnx("%s: no such breaker", argv[0]);
 		goto out;

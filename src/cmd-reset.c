@@ -5,22 +5,19 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-struct reset_ctx {
-	struct breaker_settings set;
-};
-
+/* With the breaker's own saved settings: the open period set back is the
+ * recovery timeout its calls gave (-r 1h), not the built-in one, until a
+ * call brings settings anew. */
 static void reset_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
 {
-	struct reset_ctx *ctx = vctx;
-
-	t->transitioned = breaker_reset(st, &ctx->set, &t->env, &t->transition);
+	(void)vctx;
+	t->transitioned = breaker_reset(st, t->saved, &t->env, &t->transition);
 	t->write = true;
 }
 
 static int reset_exec(const struct args *a)
 {
 	struct cli_names all = { 0 };
-	struct reset_ctx ctx;
 	bool every = cli_flag(a, "all"), quiet = cli_flag(a, "quiet");
 	struct store *s;
 	char *path;
@@ -31,7 +28,7 @@ static int reset_exec(const struct args *a)
 							: "name the breakers to reset, or --all");
 	cli_check_names_or_patterns(a->argc, a->argv);
 	path = cli_db_path(cli_arg(a, "db"));
-	s = cli_open_store(path);
+	s = cli_open_store_existing(path);
 	/* --all is the pattern '*'. */
 	if (every)
 		cli_expand_names(s, path, 1, (char *const[]){ "*" }, &all);
@@ -40,14 +37,11 @@ static int reset_exec(const struct args *a)
 	if (all.skipped)
 		rc = EXIT_CANCELED;
 
-	/* The machine's reset needs no settings of the breaker: the open period it
-	 * sets back is set again from the caller's settings when it next opens. */
-	breaker_settings_init(&ctx.set);
 	for (size_t i = 0; i < all.n; i++) {
 		struct store_txn t = { 0 };
 
 		t.name = all.v[i];
-		switch (store_update(s, &t, reset_cb, &ctx)) {
+		switch (store_update(s, &t, reset_cb, NULL)) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:

@@ -21,7 +21,7 @@
  *    sticky directory only an entry's owner can rename or remove it.
  * 3. The directory that holds the file is not writable by others at all,
  *    sticky or not: others could make the -wal or -shm there first.
- * 4. Writers only: every directory is owned by the caller or root, or is
+ * 4. Writers only (WRITE and UPDATE): every directory is owned by the caller or root, or is
  *    group-shared: set-group-ID, group-writable, and of a group the caller
  *    is in (whose members trust each other with the breakers). Root is held to this
  *    too, so root never follows nor creates anything under a directory
@@ -53,7 +53,7 @@ enum statepath_error statepath_judge_dir(const struct stat *st, uid_t caller, bo
 		return STATEPATH_DIR_SHARED;
 	if ((st->st_mode & S_IWOTH) && !(st->st_mode & S_ISVTX))
 		return STATEPATH_DIR_OPEN;
-	if (mode == STATEPATH_WRITE && st->st_uid != caller && st->st_uid != 0 && !shared)
+	if (mode != STATEPATH_READ && st->st_uid != caller && st->st_uid != 0 && !shared)
 		return STATEPATH_DIR_OWNER;
 	return STATEPATH_OK;
 }
@@ -69,7 +69,7 @@ enum statepath_error statepath_judge_file(const struct stat *st, const struct st
 		return STATEPATH_NOT_REGULAR;
 	if (st->st_mode & S_IWOTH)
 		return STATEPATH_FILE_OPEN;
-	if (mode == STATEPATH_WRITE && st->st_uid != caller &&
+	if (mode != STATEPATH_READ && st->st_uid != caller &&
 	    !(caller == 0 && st->st_uid == dir->st_uid) && !shared)
 		return STATEPATH_FILE_OWNER;
 	return STATEPATH_OK;
@@ -145,7 +145,7 @@ static int open_dir(struct statepath *sp, int cur, const char *name, enum statep
 		}
 		if (errno != ENOENT)
 			return fail_errno(sp);
-		if (mode == STATEPATH_READ)
+		if (mode != STATEPATH_WRITE)
 			return fail(sp, STATEPATH_MISSING, NULL);
 		sp->op = STATEPATH_OP_MKDIR;
 		if (mkdirat(cur, name, 0700) < 0) {
@@ -172,12 +172,18 @@ static int open_dir(struct statepath *sp, int cur, const char *name, enum statep
 }
 
 /* SQLite's companions of the file: if present they must be plain files of the
- * file's owner, or SQLite would follow or trust what someone else put there. */
+ * file's owner, or SQLite would follow or trust what someone else put there.
+ * In the group-shared setup (rule 5) any member's: the last connection to
+ * close deletes -wal and -shm (sqlite3(1) does), and whichever member writes
+ * next makes them anew, as its own. */
 static int check_companions(struct statepath *sp, enum statepath_mode mode)
 {
 	static const char *const suffix[] = { "-wal", "-shm", "-journal" };
 	char name[NAME_MAX + 16];
 	size_t n = strlen(sp->where);
+	gid_t g = sp->dir.st_gid;
+	bool shared = (sp->dir.st_mode & S_ISGID) && (sp->dir.st_mode & S_IWGRP) &&
+		      sp->st.st_gid == g && caller_in_group(g);
 	struct stat st;
 
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
@@ -189,7 +195,8 @@ static int check_companions(struct statepath *sp, enum statepath_mode mode)
 			return fail(sp, STATEPATH_SYMLINK, &st);
 		if (!S_ISREG(st.st_mode))
 			return fail(sp, STATEPATH_NOT_REGULAR, &st);
-		if (mode == STATEPATH_WRITE && st.st_uid != sp->st.st_uid)
+		if (mode != STATEPATH_READ && st.st_uid != sp->st.st_uid &&
+		    !(shared && st.st_gid == g))
 			return fail(sp, STATEPATH_FILE_OWNER, &st);
 		sp->where[n] = '\0';
 	}
@@ -207,7 +214,7 @@ static int open_file(struct statepath *sp, enum statepath_mode mode)
 		if (fstatat(sp->dirfd, sp->base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
 				return fail_errno(sp);
-			if (mode == STATEPATH_READ)
+			if (mode != STATEPATH_WRITE)
 				return fail(sp, STATEPATH_MISSING, NULL);
 			sp->op = STATEPATH_OP_CREATE;
 			sp->fd = openat(sp->dirfd, sp->base,
@@ -368,8 +375,12 @@ void statepath_describe(const struct statepath *sp, char *buf, size_t len)
 		snprintf(buf, len, "%s: no problem", sp->where);
 		break;
 	case STATEPATH_MISSING:
-		snprintf(buf, len, "%s does not exist (no call has written this state file yet)",
-			 sp->where);
+		/* The walk reached the file's directory: the file itself is what is
+		 * missing, and the message already starts with its path. */
+		if (sp->dirfd >= 0)
+			snprintf(buf, len, "it does not exist yet (no call has written it)");
+		else
+			snprintf(buf, len, "%s does not exist", sp->where);
 		break;
 	case STATEPATH_SYMLINK:
 		snprintf(buf, len,

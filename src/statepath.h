@@ -9,13 +9,14 @@
 #include <sys/types.h>
 
 enum statepath_mode {
-	STATEPATH_WRITE, /* may create directories and the file; ownership checked */
-	STATEPATH_READ,	 /* creates nothing; anyone who can read may read */
+	STATEPATH_WRITE,  /* may create directories and the file; ownership checked */
+	STATEPATH_READ,	  /* creates nothing; anyone who can read may read */
+	STATEPATH_UPDATE, /* writes an existing file: creates nothing; ownership checked */
 };
 
 enum statepath_error {
 	STATEPATH_OK,
-	STATEPATH_MISSING,     /* READ: the file or a directory does not exist */
+	STATEPATH_MISSING,     /* READ, UPDATE: the file or a directory does not exist */
 	STATEPATH_SYMLINK,     /* a component is a symbolic link */
 	STATEPATH_NOT_DIR,     /* a component is not a directory */
 	STATEPATH_DIR_OPEN,    /* a directory writable by others, not sticky */

@@ -308,7 +308,6 @@ enum query {
 	Q_INSERT,
 	Q_UPDATE,
 	Q_COUNT_REJECTED,
-	Q_EXISTS,
 	Q_EACH,
 	Q_LEASE_RELEASE,
 	Q_LEASE_PRUNE,
@@ -321,7 +320,6 @@ enum query {
 	Q_HISTORY_JSON,
 	Q_HISTORY_ALL,
 	Q_HISTORY_JSON_ALL,
-	Q_STATUS_ALL,
 	Q_STATUS_ONE,
 	Q_DELETE_BREAKER,
 	Q_DELETE_LEASES,
@@ -360,7 +358,6 @@ static const char *const query_sql[Q_COUNT] = {
 	 * own, whatever other processes wrote since the decision was read. */
 	[Q_COUNT_REJECTED] =
 		"UPDATE breakers SET total_rejected = total_rejected + ?2 WHERE name = ?1",
-	[Q_EXISTS] = "SELECT 1 FROM breakers WHERE name = ?1",
 	[Q_EACH] = "SELECT name, " BREAKER_COLUMNS " FROM breakers ORDER BY name",
 	[Q_LEASE_RELEASE] = "DELETE FROM leases WHERE id = ?1 AND breaker = ?2",
 	[Q_LEASE_PRUNE] = "DELETE FROM leases WHERE breaker = ?1 AND (" LEASE_EXPIRED " OR "
@@ -394,7 +391,6 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_HISTORY_JSON_ALL] = "SELECT json_group_array(" HISTORY_OBJECT ") FROM (SELECT * FROM "
 			       "(SELECT * FROM history WHERE time >= ?3 ORDER BY time DESC, "
 			       "breaker DESC, seq DESC LIMIT ?2) ORDER BY time, breaker, seq)",
-	[Q_STATUS_ALL] = "SELECT " STATUS_OBJECT " FROM breakers ORDER BY name",
 	[Q_STATUS_ONE] = "SELECT " STATUS_OBJECT " FROM breakers WHERE name = ?1",
 	[Q_DELETE_BREAKER] = "DELETE FROM breakers WHERE name = ?1",
 	[Q_DELETE_LEASES] = "DELETE FROM leases WHERE breaker = ?1",
@@ -1034,7 +1030,9 @@ int store_update(struct store *s, struct store_txn *t, store_fn fn, void *ctx)
 			return abort_txn(s);
 	}
 
+	t->saved = &saved;
 	fn(&st, t, ctx);
+	t->saved = NULL;
 
 	if (t->write) {
 		if (t->transitioned)
@@ -1215,31 +1213,11 @@ int store_status_json(struct store *s, const char *const *names, int n, FILE *ou
 	bool found;
 	int ret = STORE_OK, printed = 0;
 
-	int rc;
-
 	if (begin_read(s) < 0)
 		return abort_txn(s);
 	/* SQLite builds each object, and only the brackets and commas between them
 	 * are ours: one json_group_array() of 10 000 breakers costs more than
 	 * printing them one by one. */
-	if (n == 0) {
-		if (!(q = query(s, Q_STATUS_ALL)))
-			return abort_txn(s);
-		fputc('[', out);
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			if (printed++)
-				fputc(',', out);
-			fputs((const char *)sqlite3_column_text(q, 0), out);
-		}
-		fputs("]\n", out);
-		if (rc != SQLITE_DONE) {
-			note_error(s);
-			return abort_txn(s);
-		}
-		sqlite3_reset(q);
-		end_read(s);
-		return STORE_OK;
-	}
 	/* Named breakers in the caller's order. */
 	if (!(q = query(s, Q_STATUS_ONE)))
 		return abort_txn(s);
@@ -1260,36 +1238,16 @@ int store_status_json(struct store *s, const char *const *names, int n, FILE *ou
 	return ret;
 }
 
-/* STORE_OK if the breaker has a row, STORE_NOTFOUND, or STORE_ERR. */
-static int exists(struct store *s, const char *name)
-{
-	sqlite3_stmt *q = query(s, Q_EXISTS);
-	int rc;
-
-	if (!q)
-		return STORE_ERR;
-	bind_text(q, 1, name);
-	rc = sqlite3_step(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		note_error(s);
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
-}
-
 /* LIMIT -1 is SQLite's "no limit". */
 static int64_t history_limit(uint32_t limit)
 {
 	return limit ? (int64_t)limit : -1;
 }
 
-/* The name unless every breaker's: an unknown name is STORE_NOTFOUND. */
+/* The name unless every breaker's. */
 static int history_query(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
 			 enum query one, enum query all, sqlite3_stmt **qp)
 {
-	int rc;
-
-	if (name && (rc = exists(s, name)) != STORE_OK)
-		return rc;
 	if (!(*qp = query(s, name ? one : all)))
 		return STORE_ERR;
 	if (name)
@@ -1307,13 +1265,8 @@ int store_history(struct store *s, const char *name, uint32_t limit, int64_t sin
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	rc = history_query(s, name, limit, since_ms, Q_HISTORY_LIST, Q_HISTORY_ALL, &q);
-	if (rc == STORE_ERR)
+	if (history_query(s, name, limit, since_ms, Q_HISTORY_LIST, Q_HISTORY_ALL, &q) != STORE_OK)
 		return abort_txn(s);
-	if (rc != STORE_OK) {
-		end_read(s);
-		return rc;
-	}
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_event e;
 
@@ -1345,17 +1298,12 @@ int store_history_json(struct store *s, const char *name, uint32_t limit, int64_
 {
 	sqlite3_stmt *q;
 	bool found;
-	int rc;
 
 	if (begin_read(s) < 0)
 		return abort_txn(s);
-	rc = history_query(s, name, limit, since_ms, Q_HISTORY_JSON, Q_HISTORY_JSON_ALL, &q);
-	if (rc == STORE_ERR)
+	if (history_query(s, name, limit, since_ms, Q_HISTORY_JSON, Q_HISTORY_JSON_ALL, &q) !=
+	    STORE_OK)
 		return abort_txn(s);
-	if (rc != STORE_OK) {
-		end_read(s);
-		return rc;
-	}
 	if (print_json(s, q, 0, out, &found) < 0)
 		return abort_txn(s);
 	fputc('\n', out);
@@ -1633,10 +1581,12 @@ static void configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 }
 
-int store_open(struct store **sp, const char *path, char *err, size_t errlen)
+/* The opening every store_open* shares: a store with SQLite on the judged
+ * path. On failure *sp is NULL and err says why; the code is open_checked's. */
+static int open_new(struct store **sp, const char *path, enum statepath_mode mode, char *err,
+		    size_t errlen)
 {
 	struct store *s;
-	struct header h;
 	int rc;
 
 	*sp = NULL;
@@ -1645,9 +1595,27 @@ int store_open(struct store **sp, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return STORE_ERR;
 	}
+	if ((rc = open_checked(s, path, mode)) != STORE_OK) {
+		snprintf(err, errlen, "%s", store_errmsg(s));
+		store_close(s);
+		return rc;
+	}
+	*sp = s;
+	return STORE_OK;
+}
+
+/* store_open and store_open_existing: mode STATEPATH_WRITE or _UPDATE. */
+static int open_writer(struct store **sp, const char *path, enum statepath_mode mode, char *err,
+		       size_t errlen)
+{
+	struct store *s;
+	struct header h;
+	int rc;
+
+	*sp = NULL;
 	/* A file we may only read opens read-only, and the first write reports it. */
-	if (open_checked(s, path, STATEPATH_WRITE) != STORE_OK)
-		goto fail;
+	if ((rc = open_new(&s, path, mode, err, errlen)) != STORE_OK)
+		return rc;
 	store_set_lock_timeout(s, STORE_BUSY_TIMEOUT_MS);
 	/* Every call is a new process, usually the only connection, and by default
 	 * the last connection's close checkpoints the WAL into the database and
@@ -1696,20 +1664,25 @@ fail:
 	return STORE_ERR;
 }
 
+int store_open(struct store **sp, const char *path, char *err, size_t errlen)
+{
+	return open_writer(sp, path, STATEPATH_WRITE, err, errlen);
+}
+
+int store_open_existing(struct store **sp, const char *path, char *err, size_t errlen)
+{
+	return open_writer(sp, path, STATEPATH_UPDATE, err, errlen);
+}
+
 int store_open_readonly(struct store **sp, const char *path, char *err, size_t errlen)
 {
 	struct store *s;
 	struct header h;
 	int rc;
 
-	configure_sqlite();
 	*sp = NULL;
-	if (!(s = calloc(1, sizeof(*s)))) {
-		snprintf(err, errlen, "out of memory");
-		return STORE_ERR;
-	}
-	if ((rc = open_checked(s, path, STATEPATH_READ)) != STORE_OK)
-		goto fail;
+	if ((rc = open_new(&s, path, STATEPATH_READ, err, errlen)) != STORE_OK)
+		return rc;
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	rc = STORE_ERR;
 	if (run_query(s, Q_BEGIN) < 0 || read_header(s, &h) < 0) {

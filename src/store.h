@@ -18,10 +18,14 @@ enum {
 
 struct store;
 
-/* Opens (creating private directory 0700 and file 0600 if missing) and migrates the
- * schema. Never changes a breaker and never rewrites a file that is not a cbexec
- * store. On failure returns STORE_ERR with a message in err. */
+/* Opens (creating missing directories 0700 and the file, 0600 or 0660 in a
+ * group-shared directory: see statepath.h) and migrates the schema. Never
+ * changes a breaker and never rewrites a file that is not a cbexec store. On
+ * failure returns STORE_ERR with a message in err. */
 int store_open(struct store **sp, const char *path, char *err, size_t errlen);
+/* store_open for commands that only change breakers that exist (reset,
+ * delete): creates nothing, and STORE_NOTFOUND if the file does not exist. */
+int store_open_existing(struct store **sp, const char *path, char *err, size_t errlen);
 /* For readers: opens read-only, creates nothing, needs no write access (see
  * SECURITY in cbexec(1)). STORE_NOTFOUND if the file does not exist. */
 int store_open_readonly(struct store **sp, const char *path, char *err, size_t errlen);
@@ -60,6 +64,9 @@ struct store_txn {
 	bool transitioned;
 	struct breaker_transition transition;
 	/* set by the store */
+	/* The settings remembered with the row (t->settings for a row made
+	 * now); valid during the callback only. */
+	const struct breaker_settings *saved;
 	int64_t lease_id;
 	bool created; /* the breaker was made by this transaction */
 };
@@ -96,7 +103,8 @@ int store_status_json(struct store *s, const char *const *names, int n, FILE *ou
 
 /* History: the newest `limit` events (0 = all) at or after since_ms
  * (INT64_MIN = all), oldest first; of breaker `name`, or with name NULL of
- * every breaker, merged by time. STORE_NOTFOUND for an unknown breaker. */
+ * every breaker, merged by time. An unknown name has no events: a caller that
+ * must tell it from a quiet breaker store_reads it in the same snapshot. */
 int store_history_json(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
 		       FILE *out);
 

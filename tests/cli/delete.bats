@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cbexec delete: forget breakers, their leases and their history.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -65,6 +66,18 @@ setup() {
 	done
 	run sub status --names
 	[ "$output" = a ]
+}
+
+@test "delete on a missing state file: 125, nothing made" {
+	path="$BATS_TEST_TMPDIR/newdir/x.db"
+	run --separate-stderr "$CBEXEC" delete a --db "$path"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cbexec: $path: no state file: $BATS_TEST_TMPDIR/newdir does not exist; check the path (--db, CBEXEC_DB)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/newdir" ]
+	run --separate-stderr "$CBEXEC" delete -q a --db "$db"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cbexec: $db: no state file: it does not exist yet (no call has written it); check the path (--db, CBEXEC_DB)" ]
+	[ ! -e "$db" ] && [ ! -e "$db-wal" ] && [ ! -e "$db-shm" ]
 }
 
 @test "delete --help" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cbexec history: changes of state, oldest first, for people and as JSON; bounded.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -217,8 +218,10 @@ assert len(v) == 2 and all(e["name"] == "a" for e in v), v
 	run sub history --json
 	[ "$status" -eq 0 ]
 	[ "$output" = "[]" ]
-	run "$CBEXEC" history --db "$BATS_TEST_TMPDIR/none.db"
+	run --separate-stderr "$CBEXEC" history --db "$BATS_TEST_TMPDIR/none.db"
 	[ "$status" -eq 125 ]
+	# the path once, at the start
+	[ "$stderr" = "cbexec: $BATS_TEST_TMPDIR/none.db: no state file: it does not exist yet (no call has written it); check the path (--db, CBEXEC_DB)" ]
 	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]
 	# a deleted breaker's changes go with it
 	sub trip b

@@ -23,6 +23,30 @@ open() {
 	[ "$status" -eq 0 ]
 }
 
+@test "reset keeps the breaker's own open period, not the built-in 30 s" {
+	cb -q -n a -f 1 -r 1h -- false || true
+	[ "$(field a open_period_seconds)" = 3600.0 ]
+	sub reset a
+	[ "$(field a state)" = closed ]
+	[ "$(field a open_period_seconds)" = 3600.0 ]
+	"$CBEXEC" metrics --db "$db" | grep -qx 'cbexec_open_period_seconds{name="a"} 3600.000'
+}
+
+@test "reset on a missing state file: 125, the path once, nothing made" {
+	mkdir "$BATS_TEST_TMPDIR/d"
+	for path in "$BATS_TEST_TMPDIR/newdir/x.db" "$BATS_TEST_TMPDIR/d/x.db"; do
+		for args in "typo" "--all"; do
+			run --separate-stderr "$CBEXEC" reset $args --db "$path"
+			[ "$status" -eq 125 ]
+			[ -z "$output" ]
+			[[ "$stderr" == "cbexec: $path: no state file: "*"; check the path (--db, CBEXEC_DB)" ]]
+		done
+	done
+	[[ "$stderr" == *": no state file: it does not exist yet"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/newdir" ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/d")" ]
+}
+
 @test "reset writes one history line; resetting a closed breaker writes none" {
 	open a
 	sub reset a

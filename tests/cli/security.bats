@@ -249,6 +249,34 @@ refused_but_runs() {
 	[[ "$stderr" == *"Permission denied"* ]]
 }
 
+@test "group-shared: -wal and -shm made anew by another member do not lock the first out" {
+	need_root
+	mkdir "$base/shared"
+	chgrp "$G" "$base/shared"
+	chmod 2770 "$base/shared"
+	db="$base/shared/s.db"
+	as "$B" "$G" "$CBEXEC" --db "$db" -n a -- true
+	# B's own sqlite3 is the last connection: its close deletes -wal and -shm,
+	# and C's next call makes them, as C's.
+	as "$B" "$G" sqlite3 "$db" 'select count(*) from breakers' >/dev/null
+	[ ! -e "$db-wal" ]
+	as "$C" "$G" "$CBEXEC" --db "$db" -n a -- true
+	[ "$(stat -c '%U %G' "$db" "$db-wal" "$db-shm")" = "$B $G
+$C $G
+$C $G" ]
+	run --separate-stderr as "$B" "$G" "$CBEXEC" --db "$db" -n a -- false
+	echo "stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ "$(field a total_calls)" -eq 3 ]
+	# A companion of another group is still another user's. (Root's reader
+	# above gave -wal and -shm to the file's owner: SQLite does that for root.)
+	chown "$C:nogroup" "$db-shm"
+	run --separate-stderr as "$B" "$G" "$CBEXEC" --db "$db" -n a -- echo ran
+	[ "$output" = ran ]
+	[[ "$stderr" == *"$db-shm belongs to $C "*", not to you"* ]]
+}
+
 @test "a paused reader beside 300 calls: the WAL stays bounded" {
 	# Enough breakers that status fills a pipe (64 KiB) and blocks writing it.
 	names=$(printf 'b%04d ' $(seq 1000))

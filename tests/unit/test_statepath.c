@@ -52,6 +52,8 @@ static void test_dirs(void)
 	   "... and to root (a user's HOME under sudo -E)");
 	ok(statepath_judge_dir(&d, 1000, false, false, STATEPATH_READ) == STATEPATH_OK,
 	   "... but not to readers");
+	ok(statepath_judge_dir(&d, 1000, false, false, STATEPATH_UPDATE) == STATEPATH_DIR_OWNER,
+	   "... and to UPDATE, a writer that creates nothing");
 	d = dir_of(1001, 50, 02770);
 	ok(statepath_judge_dir(&d, 1000, true, true, STATEPATH_WRITE) == STATEPATH_OK,
 	   "a 2770 group directory of the caller's group");
@@ -83,6 +85,8 @@ static void test_files(void)
 	   "another user's file: refused to writers");
 	ok(statepath_judge_file(&f, &d, 1000, false, STATEPATH_READ) == STATEPATH_OK,
 	   "... not to readers");
+	ok(statepath_judge_file(&f, &d, 1000, false, STATEPATH_UPDATE) == STATEPATH_FILE_OWNER,
+	   "... but to UPDATE (reset, delete): it writes");
 	f = file_of(1000, 1000, 0600);
 	ok(statepath_judge_file(&f, &d, 0, false, STATEPATH_WRITE) == STATEPATH_OK,
 	   "root on a file owned by its directory's owner");
