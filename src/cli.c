@@ -1,5 +1,6 @@
 /* What every subcommand shares: option parsing, the state file path, usage errors. */
 #include <err.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -126,6 +127,7 @@ static void opt_take(const struct cmd_entry *e, const struct opt *o, const char 
 	switch (o->kind) {
 	case OPT_HELP:
 		cli_help(e);
+		cli_check_stdout();
 		exit(0);
 	case OPT_DECLARED:
 		if (e->list_option && strcmp(e->list_option, o->name) == 0 && a->value[o->i] &&
@@ -186,6 +188,15 @@ void cli_fatal(int code, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vfatal(code, fmt, ap);
+}
+
+void cli_check_stdout(void)
+{
+	/* Buffered: a full disk or a closed pipe shows here, not at printf. */
+	if (fflush(stdout) == EOF)
+		cli_fatal(EXIT_CANCELED, "standard output: %s", strerror(errno));
+	if (ferror(stdout))
+		cli_fatal(EXIT_CANCELED, "standard output: write error");
 }
 
 /* The entry's plugin option among the options, as a whole word or a unique
@@ -770,7 +781,8 @@ void cli_print_settings_help(FILE *out)
 void cli_explain_rejection(const char *name, const struct options *o,
 			   const struct breaker_state *st, enum breaker_reject why, int64_t now_ms)
 {
-	char in[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
+	char in[64], next[32], reason[ESCAPE_SIZE(BREAKER_REASON_MAX)];
+	int64_t left;
 
 	switch (why) {
 	case REJECT_FORCED:
@@ -789,14 +801,24 @@ void cli_explain_rejection(const char *name, const struct options *o,
 		      o->breaker.max_concurrent);
 		break;
 	default:
-		duration_format(clock_secs_until(now_ms, st->retry_at_ms) * 1000, in, sizeof(in));
+		left = clock_secs_until(now_ms, st->retry_at_ms);
+		/* The open period is over, so the next call probes: this one was
+		 * turned away only because the lock a probe's slot needs is held
+		 * (run, with a stopped writer). "next try in 0s" would read as a
+		 * promise that this very call could have run. */
+		if (left == 0) {
+			snprintf(in, sizeof(in), "a probe is due once the state file is unlocked");
+		} else {
+			duration_format(left * 1000, next, sizeof(next));
+			snprintf(in, sizeof(in), "next try in %s", next);
+		}
 		/* A hold's reason is a sentence of its own ("tripped by hand: ..."); an
 		 * automatic open's reason says what it came after. */
 		escape_text(st->reason, reason, sizeof(reason));
 		if (why == REJECT_HELD)
-			warnx("%s: circuit open (%s); next try in %s", name, reason, in);
+			warnx("%s: circuit open (%s); %s", name, reason, in);
 		else
-			warnx("%s: circuit open after %s; next try in %s", name, reason, in);
+			warnx("%s: circuit open after %s; %s", name, reason, in);
 		break;
 	}
 }

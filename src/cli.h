@@ -107,6 +107,10 @@ void cli_warn_unknown(struct store *s, const char *path, const char *name, int n
  * errors and the errors of the functions here that exit go the same way. */
 _Noreturn void cli_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Exits 125 (through cli_fatal) if what was written to standard output did not
+ * all reach it: a command whose output is its answer must not exit 0 then. */
+void cli_check_stdout(void);
+
 _Noreturn void cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cli_print_usage(const struct cmd_entry *e, FILE *out);
@@ -118,7 +122,9 @@ void cli_print_options(const struct cmd_entry *e, FILE *out);
 /* One line per breaker setting: "-f, --failure-threshold N  help (default 5)". */
 void cli_print_settings_help(FILE *out);
 
-/* The one line a rejected call prints on stderr, naming the breaker, why, and when. */
+/* The one line a rejected call prints on stderr, naming the breaker, why, and when.
+ * An open breaker whose retry time has come is rejected only when its lock could
+ * not be had: the line says the probe waits for the lock. */
 void cli_explain_rejection(const char *name, const struct options *o,
 			   const struct breaker_state *st, enum breaker_reject why, int64_t now_ms);
 

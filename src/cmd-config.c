@@ -1,6 +1,5 @@
 /* cbexec config: the settings in force for a breaker, each with where it came from. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -28,8 +27,7 @@ static int config_exec(const struct args *args)
 			options_format(&o, &settings[i], value, sizeof(value));
 		/* What is in force, not only what was given: a count window
 		 * smaller than min_calls uses its size as the minimum. */
-		if (strcmp(settings[i].key, "min_calls") == 0 &&
-		    breaker_min_calls(&o.breaker) != o.breaker.min_calls) {
+		if (i == S_MIN_CALLS && breaker_min_calls(&o.breaker) != o.breaker.min_calls) {
 			printf("%s = %u\t%s (%s, capped at the count window)\n", settings[i].key,
 			       breaker_min_calls(&o.breaker), o.origin[i], v);
 			continue;
@@ -37,6 +35,7 @@ static int config_exec(const struct args *args)
 		printf("%s = %s\t%s\n", settings[i].key, v != NULL ? v : "", o.origin[i]);
 	}
 	options_free(&o);
+	cli_check_stdout();
 	return 0;
 }
 

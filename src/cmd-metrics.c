@@ -63,11 +63,7 @@ static int collect(const char *name, const struct breaker_state *st,
 	}
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
-		struct row *v = realloc(r->v, r->cap * sizeof(*v));
-
-		if (!v)
-			err(EXIT_CANCELED, "out of memory");
-		r->v = v;
+		r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
 	}
 	r->v[r->n] = (struct row){
 		.name = xstrdup(name),

@@ -133,7 +133,7 @@ static const struct cmd_option record_options[] = {
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
-	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure",
+	.usage = "[--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure|ignored",
 	.summary = "record an outcome of NAME as if a call admitted just now had ended with it",
 	.options = record_options,
 	.settings = true,

@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "escape.h"
 #include "exitcodes.h"
 #include "suggest.h"
@@ -101,13 +102,6 @@ struct view {
 	long tripped, bypassed;
 };
 
-static void *grow(void *p, size_t n, size_t size)
-{
-	if (!(p = reallocarray(p, n, size)))
-		cli_fatal(EXIT_CANCELED, "out of memory");
-	return p;
-}
-
 static const char *state_label(const struct breaker_state *st)
 {
 	if (st->mode == BREAKER_FORCED_OPEN)
@@ -138,7 +132,7 @@ static char *retry_text(const struct breaker_state *st, int64_t now)
 		return xstrdup("on reset");
 	if (st->retry_at_ms <= now)
 		return xstrdup("now");
-	duration_format((st->retry_at_ms - now + 999) / 1000 * 1000, in, sizeof(in));
+	duration_format(clock_secs_until(now, st->retry_at_ms) * 1000, in, sizeof(in));
 	return xasprintf("in %s", in);
 }
 
@@ -186,7 +180,7 @@ static void add_row(struct view *v, const char *name, const struct breaker_state
 
 	if (v->nrows == v->caprows) {
 		v->caprows = v->caprows ? 2 * v->caprows : 16;
-		v->rows = grow(v->rows, v->caprows, sizeof(*v->rows));
+		v->rows = xreallocarray(v->rows, v->caprows, sizeof(*v->rows));
 	}
 	r = &v->rows[v->nrows++];
 	r->state = st->state;
@@ -500,7 +494,7 @@ static void add_named(struct view *v, const char *name, const struct breaker_sta
 
 	if (v->nlisted[k] == v->caplisted[k]) {
 		v->caplisted[k] = v->caplisted[k] ? 2 * v->caplisted[k] : 8;
-		v->listed[k] = grow(v->listed[k], v->caplisted[k], sizeof(**v->listed));
+		v->listed[k] = xreallocarray(v->listed[k], v->caplisted[k], sizeof(**v->listed));
 	}
 	e = &v->listed[k][v->nlisted[k]++];
 	e->name = xstrdup(name);
@@ -527,7 +521,7 @@ static int show(const char *name, const struct breaker_state *st,
 	}
 	if (v->n == v->cap) {
 		v->cap = v->cap ? 2 * v->cap : 16;
-		v->names = grow(v->names, v->cap, sizeof(*v->names));
+		v->names = xreallocarray(v->names, v->cap, sizeof(*v->names));
 	}
 	v->names[v->n++] = xstrdup(name);
 	if (v->print == VIEW_NAGIOS) {
@@ -619,7 +613,7 @@ static int status_exec(const struct args *a)
 	bool json = cli_flag(a, "json"), names_only = cli_flag(a, "names");
 	bool nagios = cli_flag(a, "nagios"), colour;
 	const char *nocolour, *cols = cli_arg(a, "columns");
-	struct view v = { .now = cli_now_ms() };
+	struct view v = { .now = clock_wall_ms() };
 	struct cli_names names;
 	struct store *s;
 	char *path, **argv, *text = NULL;

@@ -524,7 +524,8 @@ static void config_parse(struct config *c, FILE *f, const char *label)
 /*
  * Opens a configuration file and checks it on the open descriptor, so that
  * what is checked is what is read. NULL if it cannot be used (reported, and
- * counted as an error) or, when !must_exist, if it is not there (not an error).
+ * counted as an error) or, when !must_exist, if it is not there (not an error)
+ * or we may not read it (a warning).
  */
 static FILE *config_open(struct config *c, const char *path, bool must_exist)
 {
@@ -537,6 +538,15 @@ static FILE *config_open(struct config *c, const char *path, bool must_exist)
 	if (fd < 0) {
 		if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
 			return NULL;
+		/* A default file we may not read is someone else's: a job run as
+		 * nobody with root's HOME, or a 0600 /etc/cbexec.conf. Stopping
+		 * the job for it would let a file we cannot even see break it.
+		 * A file named by --config or CBEXEC_CONFIG was meant to be read. */
+		if (!must_exist && errno == EACCES) {
+			warnx("warning: %s: %s; going on without its settings", path,
+			      strerror(errno));
+			return NULL;
+		}
 		warn("%s", path);
 		c->errors++;
 		return NULL;

@@ -1,5 +1,6 @@
 /* cbexec: run a command under a named circuit breaker kept in SQLite. */
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,16 +67,21 @@ static _Noreturn void unknown_command(const char *word)
 
 int main(int argc, char **argv)
 {
+	/* err(3) and warnx(3) prefix this: "cbexec: ", whatever name the binary
+	 * was started by (a symbolic link, a path, exec -a). */
+	program_invocation_short_name = "cbexec";
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_CANCELED;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		help();
+		cli_check_stdout();
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("cbexec %s (SQLite %s)\n", CBEXEC_VERSION, store_sqlite_version());
+		cli_check_stdout();
 		return 0;
 	}
 	/*

@@ -24,43 +24,6 @@
  * --failure-threshold or from FILE:LINE: failure_threshold.
  */
 
-/* Indices into settings[], in the order of the table in the spec. */
-enum setting_id {
-	S_FAILURE_THRESHOLD,
-	S_RECOVERY_TIMEOUT,
-	S_SUCCESS_THRESHOLD,
-	S_HALF_OPEN_MAX_CALLS,
-	S_TIMEOUT,
-	S_KILL_AFTER,
-	S_SIGNAL,
-	S_PRESERVE_STATUS,
-	S_FOREGROUND,
-	S_OPEN_EXIT_CODE,
-	S_SUCCESS_EXIT,
-	S_IGNORE_EXIT,
-	S_WINDOW,
-	S_FAILURE_RATE,
-	S_MIN_CALLS,
-	S_SLOW_CALL,
-	S_SLOW_CALL_RATE,
-	S_BACKOFF,
-	S_MAX_RECOVERY_TIMEOUT,
-	S_JITTER,
-	S_FALLBACK,
-	S_FALLBACK_ON,
-	S_ON_OPEN,
-	S_ON_HALF_OPEN,
-	S_ON_CLOSE,
-	S_ON_CHANGE,
-	S_MAX_CONCURRENT,
-	S_MAX_WAIT,
-	S_SYSLOG,
-	S_HISTORY_LIMIT,
-	S_ON_STORE_ERROR,
-	S_LOCK_TIMEOUT,
-	S_COUNT
-};
-
 #define SEC	  1000LL
 #define DAY	  (86400 * SEC)
 #define COUNT_MAX 1000000
@@ -76,7 +39,8 @@ const struct setting settings[] = {
 	[S_RECOVERY_TIMEOUT] = { "recovery_timeout", "recovery-timeout", 'r', SET_DURATION, 1,
 				 DUR_MAX, "30s", "how long open lasts before a probe" },
 	[S_SUCCESS_THRESHOLD] = { "success_threshold", "success-threshold", 's', SET_COUNT, 1,
-				  COUNT_MAX, "1", "successful probes that close" },
+				  COUNT_MAX, "1",
+				  "successful probes that close (timeout's -s is --signal)" },
 	[S_HALF_OPEN_MAX_CALLS] = { "half_open_max_calls", "half-open-max-calls", 0, SET_COUNT, 1,
 				    COUNT_MAX, "1", "probes allowed at once when half-open" },
 	[S_TIMEOUT] = { "timeout", "timeout", 't', SET_DURATION, 0, DUR_MAX, "0",

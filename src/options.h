@@ -52,6 +52,43 @@ struct setting {
 	const char *help;   /* for --help */
 };
 
+/* Indices into settings[], in the order of the table in the spec: settings[S_MIN_CALLS]. */
+enum setting_id {
+	S_FAILURE_THRESHOLD,
+	S_RECOVERY_TIMEOUT,
+	S_SUCCESS_THRESHOLD,
+	S_HALF_OPEN_MAX_CALLS,
+	S_TIMEOUT,
+	S_KILL_AFTER,
+	S_SIGNAL,
+	S_PRESERVE_STATUS,
+	S_FOREGROUND,
+	S_OPEN_EXIT_CODE,
+	S_SUCCESS_EXIT,
+	S_IGNORE_EXIT,
+	S_WINDOW,
+	S_FAILURE_RATE,
+	S_MIN_CALLS,
+	S_SLOW_CALL,
+	S_SLOW_CALL_RATE,
+	S_BACKOFF,
+	S_MAX_RECOVERY_TIMEOUT,
+	S_JITTER,
+	S_FALLBACK,
+	S_FALLBACK_ON,
+	S_ON_OPEN,
+	S_ON_HALF_OPEN,
+	S_ON_CLOSE,
+	S_ON_CHANGE,
+	S_MAX_CONCURRENT,
+	S_MAX_WAIT,
+	S_SYSLOG,
+	S_HISTORY_LIMIT,
+	S_ON_STORE_ERROR,
+	S_LOCK_TIMEOUT,
+	S_COUNT
+};
+
 extern const struct setting settings[];
 extern const size_t settings_count;
 

@@ -242,3 +242,38 @@ setup() { cbexec_setup; }
 	run -124 cb -n a -t 0.3 --kill-after 0.5s -- sleep 10
 	[ "$(field a total_timeouts)" -eq 1 ]
 }
+
+@test "output that cannot be written is an error: --help, --version, config, a command's --help" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for args in --help -h --version -V config "config a" "status --help" "run --help"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$CBEXEC" $args
+		[ "$status" -eq 0 ] || { echo "$args: $status"; false; }
+		# shellcheck disable=SC2086
+		run --separate-stderr sh -c '"$@" >/dev/full' sh "$CBEXEC" $args
+		[ "$status" -eq 125 ] || { echo "$args >/dev/full: $status"; false; }
+		[ "$stderr" = "cbexec: standard output: No space left on device" ] ||
+			{ echo "$args: $stderr"; false; }
+	done
+}
+
+@test "messages start with cbexec: whatever name cbexec was started by" {
+	ln -s "$CBEXEC" "$BATS_TEST_TMPDIR/cb"
+	run --separate-stderr "$BATS_TEST_TMPDIR/cb" --bogus
+	[ "$status" -eq 125 ]
+	[[ "${stderr_lines[0]}" == "cbexec: unknown option --bogus" ]]
+	run --separate-stderr "$BATS_TEST_TMPDIR/cb" status --db "$BATS_TEST_TMPDIR/none.db"
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == "cbexec: $BATS_TEST_TMPDIR/none.db: "* ]]
+	# exec -a: argv[0] is whatever the caller wrote
+	run --separate-stderr bash -c 'exec -a /opt/other/thing "$1" --bogus' sh "$CBEXEC"
+	[ "$status" -eq 125 ]
+	[[ "${stderr_lines[0]}" == "cbexec: unknown option --bogus" ]]
+}
+
+@test "--help says -s is --success-threshold, not timeout(1)'s signal" {
+	run "$CBEXEC" --help
+	[[ "$output" == *"-s, --success-threshold N"*"(timeout's -s is --signal)"* ]]
+	run "$CBEXEC" run --help
+	[ "$(grep -c -- "-s, --success-threshold N .*timeout's -s is --signal" <<<"$output")" -eq 1 ]
+}

@@ -11,6 +11,10 @@ setup() {
 	ran="$BATS_TEST_TMPDIR/ran"
 }
 
+teardown() {
+	[ -z "${base:-}" ] || rm -rf "$base"
+}
+
 # conf FILE: the file from stdin, 0644, its directory made.
 conf() {
 	mkdir -p "$(dirname "$1")"
@@ -35,11 +39,12 @@ fails() {
 touch_ran() { cb "$@" -- touch "$ran"; }
 
 # with_etc FILE COMMAND...: COMMAND in a private mount namespace whose /etc is the
-# real one with FILE as /etc/cbexec.conf, in an overlay: the real /etc is never written.
+# real one with FILE as /etc/cbexec.conf (mode $etc_mode, else 644), in an
+# overlay: the real /etc is never written.
 with_etc() {
 	local up="$BATS_TEST_TMPDIR/etc-up" work="$BATS_TEST_TMPDIR/etc-work"
 	mkdir -p "$up" "$work"
-	install -m 644 "$1" "$up/cbexec.conf"
+	install -m "${etc_mode:-644}" "$1" "$up/cbexec.conf"
 	unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc &&
 		shift 2 && exec "$@"' sh "$up" "$work" "${@:2}"
 }
@@ -52,6 +57,86 @@ need_etc_overlay() {
 }
 
 # --- which files --------------------------------------------------------------
+
+# nobody_setup: as root, a directory $base every user may traverse, and in it
+# $nb, where nobody may make its state file. Other users cannot reach
+# $BATS_TEST_TMPDIR.
+nobody_setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to act as nobody"
+	base=$(mktemp -d /tmp/cbexec-config.XXXXXX)
+	chmod 755 "$base"
+	nb="$base/nb"
+	mkdir "$nb"
+	chown nobody:nogroup "$nb"
+}
+
+# as_nobody COMMAND...: COMMAND as nobody, no supplementary groups.
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+
+@test "a default configuration file we may not read is left out with a warning; the job runs" {
+	nobody_setup
+	# root's HOME for a job run as nobody: ~/.config is behind a 0700 home.
+	mkdir -m 700 "$base/home"
+	conf "$base/home/.config/cbexec/config.ini" <<-EOF
+		[defaults]
+		failure_threshold = 1
+	EOF
+	f="$base/home/.config/cbexec/config.ini"
+	warning="cbexec: warning: $f: Permission denied; going on without its settings"
+	for cmd in "--db $nb/s.db -n a -- echo ran" "check --db $nb/s.db -n a" "config a"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr as_nobody env -u XDG_CONFIG_HOME HOME="$base/home" "$CBEXEC" $cmd
+		[ "$status" -eq 0 ] || { echo "$cmd: $status $stderr"; false; }
+		[ "$stderr" = "$warning" ] || { echo "$cmd: $stderr"; false; }
+	done
+	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
+	# A readable home, the file itself 0600 and root's.
+	chmod 755 "$base/home"
+	chmod 600 "$f"
+	for i in 1 2; do
+		run --separate-stderr as_nobody env -u XDG_CONFIG_HOME HOME="$base/home" \
+			"$CBEXEC" --db "$nb/s.db" -n b -- sh -c 'echo ran; exit 3'
+		# failure_threshold 1 was not applied: the second call runs too.
+		[ "$status" -eq 3 ]
+		[ "$output" = ran ]
+		[ "$stderr" = "$warning" ]
+	done
+}
+
+@test "a configuration file named by --config or CBEXEC_CONFIG must be readable" {
+	nobody_setup
+	conf "$base/c.ini" <<-EOF
+		[defaults]
+		failure_threshold = 1
+	EOF
+	chmod 600 "$base/c.ini"
+	run --separate-stderr as_nobody "$CBEXEC" --db "$nb/s.db" --config "$base/c.ini" -n a -- touch "$nb/ran"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "cbexec: $base/c.ini: Permission denied" ]
+	run --separate-stderr as_nobody env CBEXEC_CONFIG="$base/c.ini" "$CBEXEC" --db "$nb/s.db" -n a -- touch "$nb/ran"
+	[ "$status" -eq 125 ]
+	run --separate-stderr as_nobody env CBEXEC_CONFIG="$base/c.ini" "$CBEXEC" check --db "$nb/s.db" -n a
+	[ "$status" -eq 125 ]
+	[ ! -e "$nb/ran" ]
+}
+
+@test "a mode 0600 /etc/cbexec.conf: another user's job runs without it, with a warning" {
+	need_etc_overlay
+	nobody_setup
+	conf "$BATS_TEST_TMPDIR/etc.conf" <<-EOF
+		[defaults]
+		failure_threshold = 1
+	EOF
+	etc_mode=600 run --separate-stderr with_etc "$BATS_TEST_TMPDIR/etc.conf" setpriv \
+		--reuid=nobody --regid=nogroup --clear-groups -- env XDG_CONFIG_HOME="$base/xdg" \
+		"$CBEXEC" --db "$nb/s.db" -n a -- echo ran
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	[ "$stderr" = "cbexec: warning: /etc/cbexec.conf: Permission denied; going on without its settings" ]
+	# root reads it as before
+	etc_mode=600 run with_etc "$BATS_TEST_TMPDIR/etc.conf" "$CBEXEC" config
+	[ "${lines[0]}" = $'failure_threshold = 1\t/etc/cbexec.conf:2' ]
+}
 
 @test "no configuration file: every setting is built-in, nothing else is needed" {
 	run "$CBEXEC" config

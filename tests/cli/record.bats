@@ -130,10 +130,12 @@ setup() {
 	[ ! -e "$db" ]
 }
 
-@test "record --help" {
+@test "record --help: the usage names every outcome record takes" {
 	run "$CBEXEC" record --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: cbexec record [--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure" ]]
+	[[ "${lines[0]}" == "usage: cbexec record [--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure|ignored" ]]
+	run "$CBEXEC" --help
+	[[ "$output" == *"cbexec record [--db PATH] [--config PATH] [BREAKER OPTIONS] -n NAME success|failure|ignored"* ]]
 }
 
 @test "record spreads retry times by --jitter, as run does" {

@@ -262,3 +262,32 @@ setup() { cbexec_setup; }
 	[ "$status" -eq 5 ]
 	[ ! -e "$db" ]
 }
+
+@test "a stuck lock after the open period: the rejection says a probe waits for the lock, not 0s" {
+	cb -q -n a -f 1 -r 1h -- false || true
+	# Another process holds the write lock (BEGIN IMMEDIATE) until told to let go.
+	"$PY" - "$db" "$BATS_TEST_TMPDIR/locked" "$BATS_TEST_TMPDIR/go" <<-'EOF' &
+		import os, sqlite3, sys, time
+		c = sqlite3.connect(sys.argv[1], isolation_level=None)
+		c.execute("BEGIN IMMEDIATE")
+		open(sys.argv[2], "w").close()
+		for _ in range(200):
+		    if os.path.exists(sys.argv[3]):
+		        break
+		    time.sleep(0.05)
+	EOF
+	holder=$!
+	wait_for 10 test -e "$BATS_TEST_TMPDIR/locked"
+	# Two hours on: the open period is over, but the probe cannot take its slot.
+	run --separate-stderr cb_at 7200 -n a --lock-timeout 200ms -- touch "$BATS_TEST_TMPDIR/ran"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$holder"
+	[ "$status" -eq 75 ]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	[ "${stderr_lines[1]}" = "cbexec: a: circuit open after 1 consecutive failures, last exit 1; a probe is due once the state file is unlocked" ]
+	[[ "$stderr" != *"next try in 0s"* ]]
+	# Within the open period the line still says when.
+	run --separate-stderr cb -n a -- true
+	[ "$status" -eq 75 ]
+	[[ "$stderr" =~ ^"cbexec: a: circuit open after 1 consecutive failures, last exit 1; next try in "(1h|59m[0-9]+s)$ ]]
+}
