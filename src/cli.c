@@ -715,11 +715,6 @@ void cli_warn_unknown(struct store *s, const char *path, const char *name, int n
 		      then ? ")" : "");
 }
 
-int64_t cli_now_ms(void)
-{
-	return clock_wall_ms();
-}
-
 void cli_format_time(int64_t ms, char *buf, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);

@@ -143,7 +143,6 @@ void cli_check_reason(const struct cmd_entry *e, const char *r);
 void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
 			void *ctx, const char *done);
 
-int64_t cli_now_ms(void);
 /* RFC 3339 UTC, "2026-11-22T15:04:05Z", or "-" for 0. */
 void cli_format_time(int64_t ms, char *buf, size_t len);
 

@@ -266,8 +266,9 @@ static int run_exec(const struct args *args)
 			      "open",
 			      path, store_errmsg(store));
 			memset(&ctx.decision, 0, sizeof(ctx.decision));
-			ctx.decision.reject =
-				ctx.after.mode == BREAKER_FORCED_OPEN ? REJECT_FORCED : REJECT_OPEN;
+			ctx.decision.reject = ctx.after.mode == BREAKER_FORCED_OPEN ? REJECT_FORCED
+					      : ctx.after.held			    ? REJECT_HELD
+										    : REJECT_OPEN;
 			break;
 		}
 		if (rc != STORE_OK) {

@@ -171,6 +171,7 @@ holder() {
 	cb -n open -f 1 -r 1h -- false || true
 	cb -n closed -- true
 	sub trip tripped 2>/dev/null
+	sub trip --for 1h held 2>/dev/null
 	holder 60
 	kill -STOP "$holder"
 	SECONDS=0
@@ -183,6 +184,11 @@ holder() {
 	[ "$status" -eq 75 ]
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	[[ "$output" == *"tripped by hand"* ]]
+	# A hold reads as a hold, not as "open after tripped by hand".
+	run cb -n held --lock-timeout 200ms -- touch "$BATS_TEST_TMPDIR/ran"
+	[ "$status" -eq 75 ]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	[[ "$output" == *"cbexec: held: circuit open (tripped by hand); next try in "* ]]
 	# A closed breaker is admitted by a read, which the stopped writer does
 	# not block; the outcome then waits --lock-timeout and is lost, with a
 	# warning and the command's own status, whatever on_store_error says.
