@@ -186,7 +186,7 @@ bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_
 	(void)set;
 	if (st->mode == BREAKER_BYPASS)
 		return true;
-	if (st->mode == BREAKER_FORCED_OPEN)
+	if (st->mode == BREAKER_TRIPPED)
 		return false;
 	/* Closed admits every call but those the cap holds back. */
 	if (st->state == BREAKER_CLOSED)
@@ -206,7 +206,7 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 {
 	memset(d, 0, sizeof(*d));
 
-	if (st->mode == BREAKER_FORCED_OPEN) {
+	if (st->mode == BREAKER_TRIPPED) {
 		d->reject = REJECT_FORCED;
 	} else if (st->state == BREAKER_OPEN) {
 		int64_t left = breaker_retry_in(st, env);
@@ -407,12 +407,12 @@ bool breaker_reset(struct breaker_state *st, const struct breaker_settings *set,
 bool breaker_trip(struct breaker_state *st, const struct breaker_env *env, int64_t for_ms,
 		  const char *why, struct breaker_transition *tr)
 {
-	enum breaker_mode mode = for_ms > 0 ? BREAKER_NORMAL : BREAKER_FORCED_OPEN;
+	enum breaker_mode mode = for_ms > 0 ? BREAKER_NORMAL : BREAKER_TRIPPED;
 	char reason[BREAKER_REASON_MAX];
 
 	if (!why)
 		why = "";
-	if (st->state == BREAKER_OPEN && st->mode == mode && mode == BREAKER_FORCED_OPEN &&
+	if (st->state == BREAKER_OPEN && st->mode == mode && mode == BREAKER_TRIPPED &&
 	    strcmp(st->mode_reason, why) == 0)
 		return false; /* invariant 8: tripped already, as asked */
 	if (*why)

@@ -16,8 +16,8 @@ enum breaker_state_kind {
 /* Manual overrides that persist until reset. */
 enum breaker_mode {
 	BREAKER_NORMAL = 0,
-	BREAKER_FORCED_OPEN = 1, /* tripped without --for: no probes until reset */
-	BREAKER_BYPASS = 2,	 /* every call admitted, outcomes still recorded */
+	BREAKER_TRIPPED = 1, /* tripped without --for: no probes until reset */
+	BREAKER_BYPASS = 2,  /* every call admitted, outcomes still recorded */
 };
 
 enum breaker_outcome {

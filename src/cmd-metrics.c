@@ -74,7 +74,7 @@ static int collect(const char *name, const struct breaker_state *st,
 		.open_period_ms = st->open_period_ms,
 		.last_success_at_ms = st->last_success_at_ms,
 		.last_failure_at_ms = st->last_failure_at_ms,
-		.retry_at_ms = st->state == BREAKER_OPEN && st->mode != BREAKER_FORCED_OPEN
+		.retry_at_ms = st->state == BREAKER_OPEN && st->mode != BREAKER_TRIPPED
 				       ? st->retry_at_ms
 				       : 0,
 		.totals = st->totals,
@@ -244,7 +244,7 @@ static void print_metrics(const struct rows *r, FILE *out)
 		enum breaker_mode mode;
 		const char *label;
 	} modes[] = { { BREAKER_NORMAL, "normal" },
-		      { BREAKER_FORCED_OPEN, "tripped" },
+		      { BREAKER_TRIPPED, "tripped" },
 		      { BREAKER_BYPASS, "bypass" } };
 
 	family("cbexec_breaker_state", "gauge",

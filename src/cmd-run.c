@@ -149,7 +149,7 @@ static _Noreturn void run_fallback(const char *name, const struct options *o,
 		buf[0] = '\0';
 	setenv("CBEXEC_EXIT_CODE", buf, 1);
 	setenv("CBEXEC_STATE", st ? breaker_state_name(st->state) : "", 1);
-	if (st && st->state == BREAKER_OPEN && st->mode != BREAKER_FORCED_OPEN)
+	if (st && st->state == BREAKER_OPEN && st->mode != BREAKER_TRIPPED)
 		snprintf(buf, sizeof(buf), "%lld",
 			 (long long)clock_secs_until(now_ms, st->retry_at_ms));
 	else
@@ -189,7 +189,7 @@ static bool read_rejects(struct store *s, const char *name, struct run_ctx *ctx)
 		return false;
 	ctx->after = st;
 	/* restated as breaker_admit() would, for the message and CBEXEC_RETRY_AFTER */
-	if (st.mode != BREAKER_FORCED_OPEN)
+	if (st.mode != BREAKER_TRIPPED)
 		ctx->after.retry_at_ms = ctx->env.now_ms + breaker_retry_in(&st, &ctx->env);
 	return true;
 }
@@ -266,9 +266,9 @@ static int run_exec(const struct args *args)
 			      "open",
 			      path, store_errmsg(store));
 			memset(&ctx.decision, 0, sizeof(ctx.decision));
-			ctx.decision.reject = ctx.after.mode == BREAKER_FORCED_OPEN ? REJECT_FORCED
-					      : ctx.after.held			    ? REJECT_HELD
-										    : REJECT_OPEN;
+			ctx.decision.reject = ctx.after.mode == BREAKER_TRIPPED ? REJECT_FORCED
+					      : ctx.after.held			? REJECT_HELD
+										: REJECT_OPEN;
 			break;
 		}
 		if (rc != STORE_OK) {

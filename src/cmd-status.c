@@ -104,7 +104,7 @@ struct view {
 
 static const char *state_label(const struct breaker_state *st)
 {
-	if (st->mode == BREAKER_FORCED_OPEN)
+	if (st->mode == BREAKER_TRIPPED)
 		return "open (tripped)";
 	if (st->mode == BREAKER_BYPASS)
 		return st->state == BREAKER_CLOSED ? "closed (bypass)"
@@ -128,7 +128,7 @@ static char *retry_text(const struct breaker_state *st, int64_t now)
 
 	if (st->state != BREAKER_OPEN)
 		return xstrdup("-");
-	if (st->mode == BREAKER_FORCED_OPEN)
+	if (st->mode == BREAKER_TRIPPED)
 		return xstrdup("on reset");
 	if (st->retry_at_ms <= now)
 		return xstrdup("now");
@@ -457,9 +457,9 @@ static bool is_critical(const struct view *v, const char *name)
  * '|' too, which would start the performance data. */
 static char *nagios_note(const struct breaker_state *st)
 {
-	const char *what = st->mode == BREAKER_FORCED_OPEN ? "tripped"
-			   : st->mode == BREAKER_BYPASS	   ? "bypassed"
-							   : NULL;
+	const char *what = st->mode == BREAKER_TRIPPED	? "tripped"
+			   : st->mode == BREAKER_BYPASS ? "bypassed"
+							: NULL;
 	char cut[NAGIOS_REASON + 1], buf[ESCAPE_SIZE(NAGIOS_REASON) + 4], out[4 * sizeof(buf)];
 	size_t n = strlen(st->mode_reason), o = 0;
 
@@ -526,7 +526,7 @@ static int show(const char *name, const struct breaker_state *st,
 	v->names[v->n++] = xstrdup(name);
 	if (v->print == VIEW_NAGIOS) {
 		v->count[st->state]++;
-		v->tripped += st->mode == BREAKER_FORCED_OPEN;
+		v->tripped += st->mode == BREAKER_TRIPPED;
 		v->bypassed += st->mode == BREAKER_BYPASS;
 		if (st->state != BREAKER_CLOSED)
 			add_named(v, name, st);

@@ -137,7 +137,7 @@ void hooks_transition(const struct options *o, const char *name, bool quiet,
 	if (after->last_exit >= 0)
 		snprintf(e.last_exit, sizeof(e.last_exit), "%d", after->last_exit);
 	/* Empty when no retry time applies: not open, or tripped until reset. */
-	if (tr->to == BREAKER_OPEN && after->mode != BREAKER_FORCED_OPEN && after->retry_at_ms > 0)
+	if (tr->to == BREAKER_OPEN && after->mode != BREAKER_TRIPPED && after->retry_at_ms > 0)
 		snprintf(e.retry_after, sizeof(e.retry_after), "%lld",
 			 (long long)clock_secs_until(now_ms, after->retry_at_ms));
 

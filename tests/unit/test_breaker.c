@@ -419,7 +419,7 @@ static void test_manual(void)
 
 	fresh();
 	ok(breaker_trip(&st, &env, 0, "maintenance", &tr), "trip");
-	ok(st.state == BREAKER_OPEN && st.mode == BREAKER_FORCED_OPEN, "forced open");
+	ok(st.state == BREAKER_OPEN && st.mode == BREAKER_TRIPPED, "forced open");
 	ok(strcmp(tr.reason, "tripped by hand: maintenance") == 0, "reason: %s", tr.reason);
 	tick(365LL * 24 * 3600 * 1000);
 	breaker_admit(&st, &set, &env, &d);
@@ -509,7 +509,7 @@ static void test_hold_is_state(void)
 	ok(!d.admitted && d.reject == REJECT_HELD, "and it is rejected as held");
 
 	/* every other way out of a hold */
-	ok(breaker_trip(&st, &env, 0, NULL, &tr) && !st.held && st.mode == BREAKER_FORCED_OPEN,
+	ok(breaker_trip(&st, &env, 0, NULL, &tr) && !st.held && st.mode == BREAKER_TRIPPED,
 	   "trip without --for ends the hold: tripped until reset");
 	breaker_admit(&st, &set, &env, &d);
 	ok(d.reject == REJECT_FORCED, "rejected as tripped");
