@@ -207,7 +207,7 @@ void breaker_admit(struct breaker_state *st, const struct breaker_settings *set,
 	memset(d, 0, sizeof(*d));
 
 	if (st->mode == BREAKER_TRIPPED) {
-		d->reject = REJECT_FORCED;
+		d->reject = REJECT_TRIPPED;
 	} else if (st->state == BREAKER_OPEN) {
 		int64_t left = breaker_retry_in(st, env);
 

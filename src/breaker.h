@@ -29,7 +29,7 @@ enum breaker_outcome {
 enum breaker_reject {
 	REJECT_NONE,
 	REJECT_OPEN,	       /* open, recovery timeout not yet elapsed */
-	REJECT_FORCED,	       /* tripped by hand */
+	REJECT_TRIPPED,	       /* tripped by hand */
 	REJECT_HELD,	       /* open by trip --for, its duration not yet over */
 	REJECT_HALF_OPEN_FULL, /* half-open, every probe slot taken */
 	REJECT_CONCURRENCY,    /* --max-concurrent calls already running */

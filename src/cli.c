@@ -780,7 +780,7 @@ void cli_explain_rejection(const char *name, const struct options *o,
 	int64_t left;
 
 	switch (why) {
-	case REJECT_FORCED:
+	case REJECT_TRIPPED:
 		/* Reasons come from the state file: printed escaped. */
 		if (st->mode_reason[0])
 			warnx("%s: circuit tripped by hand (%s); open until cbexec reset", name,

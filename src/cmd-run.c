@@ -266,7 +266,7 @@ static int run_exec(const struct args *args)
 			      "open",
 			      path, store_errmsg(store));
 			memset(&ctx.decision, 0, sizeof(ctx.decision));
-			ctx.decision.reject = ctx.after.mode == BREAKER_TRIPPED ? REJECT_FORCED
+			ctx.decision.reject = ctx.after.mode == BREAKER_TRIPPED ? REJECT_TRIPPED
 					      : ctx.after.held			? REJECT_HELD
 										: REJECT_OPEN;
 			break;

@@ -423,7 +423,7 @@ static void test_manual(void)
 	ok(strcmp(tr.reason, "tripped by hand: maintenance") == 0, "reason: %s", tr.reason);
 	tick(365LL * 24 * 3600 * 1000);
 	breaker_admit(&st, &set, &env, &d);
-	ok(!d.admitted && d.reject == REJECT_FORCED, "still rejected a year later");
+	ok(!d.admitted && d.reject == REJECT_TRIPPED, "still rejected a year later");
 	ok(breaker_reset(&st, &set, &env, &tr) && st.state == BREAKER_CLOSED, "reset closes");
 	ok(strcmp(tr.reason, "reset by hand") == 0 && st.mode == BREAKER_NORMAL, "reset reason");
 
@@ -512,7 +512,7 @@ static void test_hold_is_state(void)
 	ok(breaker_trip(&st, &env, 0, NULL, &tr) && !st.held && st.mode == BREAKER_TRIPPED,
 	   "trip without --for ends the hold: tripped until reset");
 	breaker_admit(&st, &set, &env, &d);
-	ok(d.reject == REJECT_FORCED, "rejected as tripped");
+	ok(d.reject == REJECT_TRIPPED, "rejected as tripped");
 	ok(breaker_trip(&st, &env, 5000, NULL, &tr) && st.held && st.mode == BREAKER_NORMAL,
 	   "trip --for on a tripped breaker: held again");
 	ok(breaker_reset(&st, &set, &env, &tr) && !st.held && st.state == BREAKER_CLOSED,
