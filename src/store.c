@@ -1140,13 +1140,22 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 		rc = STORE_ERR;
 	if (rc == STORE_ERR)
 		return abort_txn(s);
-	/* A bad row is not a failed transaction: a snapshot goes on. */
-	if (rc == STORE_INVALID) {
-		end_read(s);
-		return rc;
-	}
+	/* A bad row (STORE_INVALID) is not a failed transaction: a snapshot goes on. */
 	end_read(s);
 	return rc;
+}
+
+/* Ends a read that stepped q's rows: rc is the last sqlite3_step's, SQLITE_DONE
+ * when every row was read or the caller stopped early on purpose. */
+static int end_rows(struct store *s, sqlite3_stmt *q, int rc)
+{
+	if (rc != SQLITE_DONE) {
+		note_error(s);
+		return abort_txn(s);
+	}
+	sqlite3_reset(q);
+	end_read(s);
+	return STORE_OK;
 }
 
 int store_each(struct store *s, store_each_fn fn, void *ctx)
@@ -1181,13 +1190,7 @@ int store_each(struct store *s, store_each_fn fn, void *ctx)
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		note_error(s);
-		return abort_txn(s);
-	}
-	sqlite3_reset(q);
-	end_read(s);
-	return STORE_OK;
+	return end_rows(s, q, rc);
 }
 
 /* Prints the one text column of q's row, if any, after sep when sep is not 0. */
@@ -1284,13 +1287,7 @@ int store_history(struct store *s, const char *name, uint32_t limit, int64_t sin
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		note_error(s);
-		return abort_txn(s);
-	}
-	sqlite3_reset(q);
-	end_read(s);
-	return STORE_OK;
+	return end_rows(s, q, rc);
 }
 
 int store_history_json(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
