@@ -35,7 +35,14 @@ static int check_exec(const struct args *args)
 	if (cli_disabled())
 		return 0; /* the kill switch: run would admit, so check does */
 	cli_load_options(&a, &o);
-	path = cli_db_path(a.db);
+	/* As run: no state path at all is a store error, not a stopped job. */
+	if (!(path = cli_find_db_path(a.db))) {
+		rc = admit_unprotected(
+			&o, "no state file",
+			"HOME is not set and no home directory or STATE_DIRECTORY is "
+			"known; give --db PATH or set CBEXEC_DB");
+		goto out;
+	}
 
 	clock_now(&env);
 	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */

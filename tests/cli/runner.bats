@@ -127,6 +127,10 @@ as_other() { as_user 65534 "$@"; }
 	run as_user 54321 env -u HOME -u XDG_STATE_HOME -u STATE_DIRECTORY "$CBEXEC" -n job --on-store-error fail -- echo ran
 	[ "$status" -eq 125 ]
 	[[ "$output" != *ran* ]]
+	# check asks what run would do: admit, with the same warning
+	run as_user 54321 env -u HOME -u XDG_STATE_HOME -u STATE_DIRECTORY "$CBEXEC" check -n job
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: no state file: HOME is not set"*"admitting without the breaker"* ]]
 }
 
 @test "under ulimit -n 4 the store cannot open, and the command still runs" {
