@@ -318,8 +318,18 @@ static int write_output(const char *file, const struct rows *r)
 	FILE *f = NULL;
 	int fd, dfd;
 
+	struct stat sb;
+
 	if (!*base) {
 		warnx("--output %s: a directory, not a file name; give the file to write", file);
+		return -1;
+	}
+	/* The rename replaces whatever the name holds: as root, --output /dev/null
+	 * would turn the device into a file. Only a file (or a link, which the
+	 * rename replaces and whose target stays) is ours to replace. */
+	if (lstat(file, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode)) {
+		warnx("--output %s: not a regular file; give the path of the .prom file to write",
+		      file);
 		return -1;
 	}
 	if (!slash)

@@ -323,3 +323,13 @@ assert b + 7200 <= h <= n + 7201, (b, h, n)' "$before" "$r" "$h"
 	[ "$(ls -A "$dir" | sort | tr '\n' ' ')" = "adir cbexec.prom " ]
 	[ "$(cat "$dir/cbexec.prom")" = old ]
 }
+
+@test "--output never replaces what is not a regular file: a FIFO or a device stays" {
+	cb -n a -- true
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run sub metrics --output "$BATS_TEST_TMPDIR/fifo"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not a regular file"* ]]
+	[ -p "$BATS_TEST_TMPDIR/fifo" ]
+	[ -z "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name '.fifo.*')" ]
+}
