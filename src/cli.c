@@ -208,10 +208,11 @@ static bool plugin_wanted(const struct cmd_entry *e, int argc, char **argv)
 		return false;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *w = argv[i];
-		size_t len = strlen(w), matches = 0;
+		/* --nagios=1 is the plugin's option too: its error is the plugin's. */
+		size_t len = strcspn(w, "="), matches = 0;
 		struct opt o;
 
-		if (strncmp(w, "--", 2) != 0 || len == 2 || strchr(w, '='))
+		if (strncmp(w, "--", 2) != 0 || len == 2)
 			continue;
 		for (size_t k = 0; opt_at(e, k, &o); k++)
 			if (strncmp(o.name, w + 2, len - 2) == 0)
@@ -646,7 +647,9 @@ static int match_name(const char *name, const struct breaker_state *st,
 	/* One row that cannot be understood (store_each hands it over without a
 	 * state) must not take the others with it: it is left for a person. */
 	if (!st) {
-		warnx("%s: %s; skipped", m->path, store_errmsg(m->s));
+		/* A plugin says it on its one line (the caller sees skipped). */
+		if (!plugin_mode)
+			warnx("%s: %s; skipped", m->path, store_errmsg(m->s));
 		m->out->skipped = true;
 		return 0;
 	}

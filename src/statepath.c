@@ -263,6 +263,7 @@ int statepath_open(const char *path, enum statepath_mode mode, struct statepath 
 
 	memset(sp, 0, sizeof(*sp));
 	sp->dirfd = sp->fd = -1;
+	sp->path = path;
 	if (path[0] != '/') {
 		if (!(cwd = getcwd(NULL, 0)))
 			return fail_errno(sp);
@@ -368,6 +369,10 @@ static void owner_name(uid_t uid, char *buf, size_t len)
 void statepath_describe(const struct statepath *sp, char *buf, size_t len)
 {
 	char who[128];
+	/* The message starts with the path given: a refusal of that very name
+	 * says "it" rather than the path a second time. */
+	bool self = sp->path && strcmp(sp->where, sp->path) == 0;
+	const char *w = self ? "it" : sp->where;
 
 	owner_name(sp->owner, who, sizeof(who));
 	switch (sp->error) {
@@ -386,57 +391,62 @@ void statepath_describe(const struct statepath *sp, char *buf, size_t len)
 		snprintf(buf, len,
 			 "%s is a symbolic link; cbexec follows none on the state file's path: "
 			 "give the real path",
-			 sp->where);
+			 w);
 		break;
 	case STATEPATH_NOT_DIR:
-		snprintf(buf, len, "%s is not a directory", sp->where);
+		snprintf(buf, len, "%s is not a directory", w);
 		break;
 	case STATEPATH_DIR_OPEN:
 		snprintf(buf, len,
 			 "%s is writable by every user and not sticky (mode %04o): anyone could "
 			 "replace what lies below it; chmod o-w it or choose another path",
-			 sp->where, (unsigned)sp->mode);
+			 w, (unsigned)sp->mode);
 		break;
 	case STATEPATH_DIR_SHARED:
 		snprintf(buf, len,
 			 "%s is writable by every user (mode %04o), and SQLite makes the state "
 			 "file's -wal and -shm there: keep the state file in a directory of its "
 			 "own, such as ~/.local/state/cbexec",
-			 sp->where, (unsigned)sp->mode);
+			 w, (unsigned)sp->mode);
 		break;
 	case STATEPATH_DIR_OWNER:
 		snprintf(buf, len,
 			 "%s belongs to %s, not to you or root, who could redirect the state "
 			 "file; use a path through your own directories (as root: run the job as "
 			 "that user, or keep root's state under /var/lib)",
-			 sp->where, who);
+			 w, who);
 		break;
 	case STATEPATH_NOT_REGULAR:
-		snprintf(buf, len, "%s is not a regular file; give the path of a state file",
-			 sp->where);
+		snprintf(buf, len, "%s is not a regular file; give the path of a state file", w);
 		break;
 	case STATEPATH_FILE_OWNER:
 		snprintf(buf, len,
 			 "%s belongs to %s, not to you: it may have been planted; remove it if "
 			 "you do not know it, or share it through a group directory (see "
 			 "SECURITY in cbexec(1))",
-			 sp->where, who);
+			 w, who);
 		break;
 	case STATEPATH_FILE_OPEN:
 		snprintf(buf, len,
 			 "%s is writable by every user (mode %04o): anyone could change the "
 			 "breakers; chmod o-w it",
-			 sp->where, (unsigned)sp->mode);
+			 w, (unsigned)sp->mode);
 		break;
 	case STATEPATH_CHANGED:
-		snprintf(buf, len, "%s was replaced while being opened; try again", sp->where);
+		snprintf(buf, len, "%s was replaced while being opened; try again", w);
 		break;
 	case STATEPATH_SYSTEM:
-		snprintf(buf, len, "%s%s: %s",
-			 sp->op == STATEPATH_OP_MKDIR	 ? "cannot create directory "
-			 : sp->op == STATEPATH_OP_CREATE ? "cannot create the state file "
-							 : "",
-			 sp->where, strerror(sp->sys_errno));
+		if (self)
+			snprintf(buf, len, "%s%s",
+				 sp->op == STATEPATH_OP_CREATE ? "cannot create the state file: "
+							       : "",
+				 strerror(sp->sys_errno));
+		else
+			snprintf(buf, len, "%s%s: %s",
+				 sp->op == STATEPATH_OP_MKDIR	 ? "cannot create directory "
+				 : sp->op == STATEPATH_OP_CREATE ? "cannot create the state file "
+								 : "",
+				 sp->where, strerror(sp->sys_errno));
 		break;
 	}
 }

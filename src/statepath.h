@@ -36,6 +36,7 @@ struct statepath {
 	struct stat dir; /* of dirfd */
 	bool created;	 /* the file was made by this call */
 	const char *base;
+	const char *path; /* as given to statepath_open */
 	enum statepath_error error;
 	int sys_errno;
 	enum {

@@ -57,7 +57,7 @@ refused_but_runs() {
 	echo data >"$base/real/victim"
 	ln -s real/victim "$base/s.db"
 	refused_but_runs "$base/s.db"
-	[[ "$stderr" == *"$base/s.db is a symbolic link"* ]]
+	[[ "$stderr" == *"$base/s.db: it is a symbolic link"* ]]
 	[ "$(cat "$base/real/victim")" = data ]
 	[ "$(ls -A "$base/real")" = victim ]
 	# on_store_error = fail: not run
@@ -108,12 +108,12 @@ refused_but_runs() {
 	chown "$B" "$base/mine/s.db"
 	chmod 644 "$base/mine/s.db"
 	refused_but_runs "$base/mine/s.db"
-	[[ "$stderr" == *"$base/mine/s.db belongs to $B (uid $(id -u "$B")), not to you"* ]]
+	[[ "$stderr" == *"$base/mine/s.db: it belongs to $B (uid $(id -u "$B")), not to you"* ]]
 	# The caller's own file, writable by all.
 	chown root "$base/mine/s.db"
 	chmod 666 "$base/mine/s.db"
 	refused_but_runs "$base/mine/s.db"
-	[[ "$stderr" == *"$base/mine/s.db is writable by every user (mode 0666)"* ]]
+	[[ "$stderr" == *"$base/mine/s.db: it is writable by every user (mode 0666)"* ]]
 	# A -wal planted beside the caller's file.
 	chmod 600 "$base/mine/s.db"
 	touch "$base/mine/s.db-wal"
@@ -145,12 +145,12 @@ refused_but_runs() {
 		rm -f /dev/null-journal /dev/null-wal /dev/null-shm
 	fi
 	refused_but_runs /dev/null
-	[[ "$stderr" == *"/dev/null is not a regular file"* ]]
+	[[ "$stderr" == *"/dev/null: it is not a regular file"* ]]
 	[ ! -e /dev/null-journal ] && [ ! -e /dev/null-wal ] && [ ! -e /dev/null-shm ]
 	[ -c /dev/null ]
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	refused_but_runs "$BATS_TEST_TMPDIR/fifo"
-	[[ "$stderr" == *"fifo is not a regular file"* ]]
+	[[ "$stderr" == *"fifo: it is not a regular file"* ]]
 	run --separate-stderr "$CBEXEC" status --db /dev/null
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"not a regular file"* ]]
@@ -215,7 +215,7 @@ refused_but_runs() {
 	run --separate-stderr as nobody nogroup "$CBEXEC" --db "$db" -n a -- echo ran
 	[ "$status" -eq 0 ]
 	[ "$output" = ran ]
-	[[ "$stderr" == *"$db belongs to root (uid 0), not to you"* ]]
+	[[ "$stderr" == *"$db: it belongs to root (uid 0), not to you"* ]]
 	[ "$(ls -l --time-style=full-iso "$base/ro"; sha256sum "$db" "$db-wal")" = "$before" ]
 	# Without a readable -shm and no right to make one, the message says what is needed.
 	chmod 600 "$db-shm"

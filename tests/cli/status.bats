@@ -260,3 +260,18 @@ widths() { "$PY" -c 'import sys; print(" ".join(str(len(l.rstrip("\n"))) for l i
 	run -125 --separate-stderr sub status --json -o name
 	[[ "$stderr" == *"--columns is for the table; not with --json"* ]]
 }
+
+@test "status --nagios stays one line: a pattern over a damaged row, --nagios=1" {
+	cb -n svc1 -- true
+	cb -n svc3 -- true
+	sqlite3 "$db" "UPDATE breakers SET state = 7 WHERE name = 'svc3'"
+	run --separate-stderr sub status --nagios 'svc*'
+	[ "$status" -eq 3 ]
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "CBEXEC UNKNOWN - "* ]]
+	run --separate-stderr sub status --nagios=1
+	[ "$status" -eq 3 ]
+	[ -z "$stderr" ]
+	[ "$output" = "CBEXEC UNKNOWN - option --nagios takes no argument" ]
+}
