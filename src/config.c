@@ -543,8 +543,14 @@ static FILE *config_open(struct config *c, const char *path, bool must_exist)
 		 * the job for it would let a file we cannot even see break it.
 		 * A file named by --config or CBEXEC_CONFIG was meant to be read. */
 		if (!must_exist && errno == EACCES) {
-			warnx("warning: %s: %s; going on without its settings", path,
-			      strerror(errno));
+			struct stat seen;
+
+			/* Said only of a file that is there: behind a directory we
+			 * may not search (nobody's job with root's HOME) there may be
+			 * none, and a warning at every call of a cron job is mail. */
+			if (stat(path, &seen) == 0)
+				warnx("warning: %s: %s; going on without its settings", path,
+				      strerror(EACCES));
 			return NULL;
 		}
 		warn("%s", path);

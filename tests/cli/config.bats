@@ -83,11 +83,13 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 	EOF
 	f="$base/home/.config/cbexec/config.ini"
 	warning="cbexec: warning: $f: Permission denied; going on without its settings"
+	# Behind a directory nobody may not search there may be no file at all:
+	# nothing is said, or every cron run would mail the warning.
 	for cmd in "--db $nb/s.db -n a -- echo ran" "check --db $nb/s.db -n a" "config a"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr as_nobody env -u XDG_CONFIG_HOME HOME="$base/home" "$CBEXEC" $cmd
 		[ "$status" -eq 0 ] || { echo "$cmd: $status $stderr"; false; }
-		[ "$stderr" = "$warning" ] || { echo "$cmd: $stderr"; false; }
+		[ -z "$stderr" ] || { echo "$cmd: $stderr"; false; }
 	done
 	[ "${lines[0]}" = $'failure_threshold = 5\tbuilt-in' ]
 	# A readable home, the file itself 0600 and root's.
