@@ -1702,13 +1702,24 @@ int store_open_readonly(struct store **sp, const char *path, char *err, size_t e
 	}
 	if (header_check(s, &h) != STORE_OK)
 		goto fail;
-	/* A reader writes nothing, so it cannot migrate: the first writer does. */
+	/* The queries are the new schema's. A reader that may write the file
+	 * brings it up to date as the first writer would (the migration changes
+	 * no breaker), so that monitoring keeps working across an upgrade; one
+	 * that may not waits for a writer. */
 	if (h.version < STORE_SCHEMA_VERSION) {
-		snprintf(s->err, sizeof(s->err),
+		struct store *w;
+		char werr[16];
+
+		store_close(s);
+		if (open_writer(&w, path, STATEPATH_UPDATE, werr, sizeof(werr)) == STORE_OK) {
+			store_close(w);
+			return store_open_readonly(sp, path, err, errlen);
+		}
+		snprintf(err, errlen,
 			 "written by an older cbexec (schema %lld); the next call that writes "
 			 "(run, record, reset) brings it up to date",
 			 (long long)h.version);
-		goto fail;
+		return STORE_ERR;
 	}
 	if (add_functions(s) < 0)
 		goto fail;

@@ -244,8 +244,10 @@ holder() {
 	[ "$(field p generation)" -gt 1 ]
 }
 
-@test "a schema-1 state file is migrated in place and its open breaker keeps its retry time" {
-	now=$(date +%s%3N)
+# schema1 DB NOW: a state file as a schema-1 cbexec left it: an open breaker a,
+# a hold h (told by its reason alone then), a trip t and a closed c.
+schema1() {
+	local db=$1 now=$2
 	"$PY" - "$db" "$now" <<'EOF'
 import sqlite3, sys
 db, now = sys.argv[1], int(sys.argv[2])
@@ -290,6 +292,11 @@ c.execute(row, ('h', 1, 0, now, now + 600000, 'tripped by hand: deploy', 'deploy
 c.execute(row, ('t', 1, 1, now, 0, 'tripped by hand', ''))
 c.execute(row, ('c', 0, 0, now, 0, 'tripped by hand', ''))
 EOF
+}
+
+@test "a schema-1 state file is migrated in place and its open breaker keeps its retry time" {
+	now=$(date +%s%3N)
+	schema1 "$db" "$now"
 	run cb -n a -r 10m -- true
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"next try in 10m"* || "$output" == *"next try in 9m59s"* ]]
@@ -323,6 +330,18 @@ EOF
 	sub delete a
 	cb -n a -- true
 	[ "$(field a generation)" -gt 4 ]
+}
+
+@test "a schema-1 state file read first by status, as its owner: brought up to date, all readers work" {
+	schema1 "$db" "$(date +%s%3N)"
+	run sub status
+	[ "$status" -eq 2 ]
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 2 ]
+	run sub metrics
+	[ "$status" -eq 0 ]
+	run sub history a
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "programs read half_open: the fallback's CBEXEC_STATE, a hook's CBEXEC_TO" {
