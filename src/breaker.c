@@ -168,6 +168,15 @@ static void open_breaker(struct breaker_state *st, const struct breaker_settings
 }
 
 /* Invariant 6. */
+enum breaker_reject breaker_unlocked_reject(const struct breaker_state *st)
+{
+	if (st->mode == BREAKER_BYPASS || st->state != BREAKER_OPEN)
+		return REJECT_NONE;
+	if (st->mode == BREAKER_TRIPPED)
+		return REJECT_TRIPPED;
+	return st->held ? REJECT_HELD : REJECT_OPEN;
+}
+
 int64_t breaker_retry_in(const struct breaker_state *st, const struct breaker_env *env)
 {
 	int64_t left = st->retry_at_ms - env->now_ms;

@@ -153,6 +153,12 @@ bool breaker_leases_matter(const struct breaker_state *st, const struct breaker_
 			   const struct breaker_env *env);
 /* ms until an open breaker's retry time (0 if due), as breaker_admit() judges it. */
 int64_t breaker_retry_in(const struct breaker_state *st, const struct breaker_env *env);
+/* For a call that could not have the state file's lock (cbexec(1) Locks): the
+ * last committed state alone decides, and only a breaker that reads open turns
+ * the call away, telling why (REJECT_TRIPPED, REJECT_HELD or REJECT_OPEN). A
+ * closed, half-open or bypassed one gives REJECT_NONE: no decision without the
+ * lock. */
+enum breaker_reject breaker_unlocked_reject(const struct breaker_state *st);
 /* The min_calls in force: a count window smaller than min_calls would never
  * fill, so its size is the minimum (as resilience4j does). */
 uint32_t breaker_min_calls(const struct breaker_settings *set);

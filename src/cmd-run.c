@@ -181,12 +181,14 @@ static _Noreturn void run_fallback(const char *name, const struct options *o,
 static bool read_rejects(struct store *s, const char *name, struct run_ctx *ctx)
 {
 	struct breaker_state st;
+	enum breaker_reject why;
 
 	clock_now(&ctx->env);
-	if (store_read(s, name, ctx->env.now_ms, &st, NULL) != STORE_OK)
+	if (store_read(s, name, ctx->env.now_ms, &st, NULL) != STORE_OK ||
+	    (why = breaker_unlocked_reject(&st)) == REJECT_NONE)
 		return false;
-	if (st.mode == BREAKER_BYPASS || st.state != BREAKER_OPEN)
-		return false;
+	memset(&ctx->decision, 0, sizeof(ctx->decision));
+	ctx->decision.reject = why;
 	ctx->after = st;
 	/* restated as breaker_admit() would, for the message and CBEXEC_RETRY_AFTER */
 	if (st.mode != BREAKER_TRIPPED)
@@ -265,10 +267,6 @@ static int run_exec(const struct args *args)
 			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
 			      "open",
 			      path, store_errmsg(store));
-			memset(&ctx.decision, 0, sizeof(ctx.decision));
-			ctx.decision.reject = ctx.after.mode == BREAKER_TRIPPED ? REJECT_TRIPPED
-					      : ctx.after.held			? REJECT_HELD
-										: REJECT_OPEN;
 			break;
 		}
 		if (rc != STORE_OK) {

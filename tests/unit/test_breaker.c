@@ -668,6 +668,24 @@ static void test_success_time_and_durations(void)
 	ok(st.totals.duration_ms_sum == 5, "a negative duration adds nothing");
 }
 
+/* Without the lock only a breaker that reads open decides, and says why. */
+static void test_unlocked_reject(void)
+{
+	struct breaker_transition tr;
+
+	fresh();
+	ok(breaker_unlocked_reject(&st) == REJECT_NONE, "unlocked: closed decides nothing");
+	set.failure_threshold = 1;
+	call(OUTCOME_FAILURE, 1, NULL);
+	ok(breaker_unlocked_reject(&st) == REJECT_OPEN, "unlocked: open rejects");
+	breaker_bypass(&st, "drill", &tr);
+	ok(breaker_unlocked_reject(&st) == REJECT_NONE, "unlocked: bypassed decides nothing");
+	breaker_trip(&st, &env, 0, NULL, &tr);
+	ok(breaker_unlocked_reject(&st) == REJECT_TRIPPED, "unlocked: tripped rejects as tripped");
+	breaker_trip(&st, &env, 3600000, NULL, &tr);
+	ok(breaker_unlocked_reject(&st) == REJECT_HELD, "unlocked: a hold rejects as a hold");
+}
+
 int main(void)
 {
 	test_full_cycle();
@@ -680,6 +698,7 @@ int main(void)
 	test_backoff_and_jitter();
 	test_clock_backwards();
 	test_rejection_changes_only_the_count();
+	test_unlocked_reject();
 	test_long_hold();
 	test_manual_noop();
 	test_min_calls_window();
