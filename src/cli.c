@@ -338,15 +338,12 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o)
 		exit(EXIT_CANCELED);
 }
 
-char *cli_find_db_path(const char *db)
+/* The default path, that of no --db and no CBEXEC_DB. */
+static char *default_db_path(void)
 {
 	const struct passwd *pw;
 	const char *env;
 
-	if (db && *db)
-		return xstrdup(db);
-	if ((env = getenv("CBEXEC_DB")) && *env)
-		return xstrdup(env);
 	if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
 		return xasprintf("%s/cbexec/breakers.db", env);
 	if ((env = getenv("HOME")) && *env)
@@ -364,6 +361,33 @@ char *cli_find_db_path(const char *db)
 	if ((pw = getpwuid(getuid())) && pw->pw_dir && *pw->pw_dir == '/')
 		return xasprintf("%s/.local/state/cbexec/breakers.db", pw->pw_dir);
 	return NULL;
+}
+
+char *cli_find_db_path(const char *db)
+{
+	const char *env;
+
+	if (db && *db)
+		return xstrdup(db);
+	if ((env = getenv("CBEXEC_DB")) && *env)
+		return xstrdup(env);
+	return default_db_path();
+}
+
+char *cli_local_db_path(void)
+{
+	return default_db_path();
+}
+
+char *cli_where(const char *path)
+{
+	/* Each *** follows a : = or @ of its own and replaces what was there,
+	 * perhaps nothing: at most 4 bytes for each of the location's. */
+	size_t len = 4 * strlen(path) + 4;
+	char *buf = xmalloc(len);
+
+	store_location_mask(path, buf, len);
+	return buf;
 }
 
 char *cli_db_path(const char *db)
@@ -384,39 +408,53 @@ char *cli_db_path(const char *db)
  */
 static struct store *opened;
 
-void cli_call_txn(struct store_txn *t, const char *name, const struct options *o)
+void cli_call(struct store_call *c, const char *name, const struct options *o)
 {
-	memset(t, 0, sizeof(*t));
-	t->name = name;
-	t->create = true;
-	t->settings = &o->breaker;
-	t->history_limit = o->history_limit;
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->settings = &o->breaker;
+	c->history_limit = o->history_limit;
+}
+
+int cli_store_open(struct store **sp, const char *path, enum store_mode mode, char *err,
+		   size_t errlen)
+{
+	char *local = store_is_redis(path) ? cli_local_db_path() : NULL;
+	int rc = store_open(sp, path, mode, local, err, errlen);
+
+	free(local);
+	return rc;
+}
+
+/* rc of a store_open: exits unless STORE_OK, missing_exit if there is no file. */
+static void open_result(int rc, const char *path, const char *err, int missing_exit)
+{
+	char *where;
+
+	if (rc == STORE_OK)
+		return;
+	where = cli_where(path);
+	if (rc == STORE_NOTFOUND)
+		cli_fatal(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)",
+			  where, err);
+	cli_fatal(EXIT_CANCELED, "%s: %s", where, err);
 }
 
 struct store *cli_open_store(const char *path)
 {
 	char err[512];
 
-	if (store_open(&opened, path, err, sizeof(err)) != STORE_OK)
-		errx(EXIT_CANCELED, "%s: %s", path, err);
+	open_result(cli_store_open(&opened, path, STORE_CREATE, err, sizeof(err)), path, err,
+		    EXIT_CANCELED);
 	return opened;
-}
-
-/* rc of a store_open*: exits unless STORE_OK, missing_exit if there is no file. */
-static void open_result(int rc, const char *path, const char *err, int missing_exit)
-{
-	if (rc == STORE_NOTFOUND)
-		cli_fatal(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)",
-			  path, err);
-	if (rc != STORE_OK)
-		cli_fatal(EXIT_CANCELED, "%s: %s", path, err);
 }
 
 struct store *cli_open_store_existing(const char *path)
 {
 	char err[512];
 
-	open_result(store_open_existing(&opened, path, err, sizeof(err)), path, err, EXIT_CANCELED);
+	open_result(cli_store_open(&opened, path, STORE_EXISTING, err, sizeof(err)), path, err,
+		    EXIT_CANCELED);
 	return opened;
 }
 
@@ -424,7 +462,8 @@ struct store *cli_open_store_readonly(const char *path, int missing_exit)
 {
 	char err[512];
 
-	open_result(store_open_readonly(&opened, path, err, sizeof(err)), path, err, missing_exit);
+	open_result(cli_store_open(&opened, path, STORE_READONLY, err, sizeof(err)), path, err,
+		    missing_exit);
 	return opened;
 }
 
@@ -535,28 +574,26 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 		cli_usage_error(e, "--reason contains a control character");
 }
 
-void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
-			void *ctx, const char *done)
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
+			const struct store_manual *m, const char *done)
 {
-	char *path = cli_db_path(db), then[64];
+	char *path = cli_db_path(db), *where = cli_where(path), then[64];
 	struct store *s = cli_open_store(path);
 
 	snprintf(then, sizeof(then), "made it, %s", done);
 	for (int i = 0; i < n; i++) {
-		struct store_txn t = { 0 };
+		struct store_manual one = *m;
+		struct store_result r;
 
-		/* Made with the built-in settings if unknown: tripping or
-		 * bypassing a breaker before its first call is how maintenance
-		 * is announced ahead. A call brings its own settings. */
-		t.name = names[i];
-		t.create = true;
-		if (store_update(s, &t, fn, ctx) != STORE_OK)
-			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		one.name = names[i];
+		if (store_manual(s, &one, &r) != STORE_OK)
+			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 		/* The names of this command are no suggestion: they are made now. */
-		if (t.created && !quiet)
-			cli_warn_unknown(s, path, names[i], n, names, then);
+		if (r.created && !quiet)
+			cli_warn_unknown(s, where, names[i], n, names, then);
 	}
 	store_close(s);
+	free(where);
 	free(path);
 }
 
@@ -750,7 +787,7 @@ static const char *setting_meta(const struct setting *s)
 	case SET_WINDOW:
 		return "N|DUR";
 	case SET_POLICY:
-		return "run|fail";
+		return "run|fail|local";
 	case SET_SIGNAL:
 		return "SIG";
 	case SET_FALLBACK_ON:

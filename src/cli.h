@@ -61,12 +61,19 @@ void cli_load_options(const struct cli_breaker_args *a, struct options *o);
  * (its first path), else the same under the home directory of the password
  * database. NULL if none applies. Caller frees. */
 char *cli_find_db_path(const char *db);
+/* The host's own state file: cli_find_db_path with --db and CBEXEC_DB left
+ * out, where on_store_error = local falls back to and a Redis store keeps its
+ * "server down" marker. NULL if none applies. Caller frees. */
+char *cli_local_db_path(void);
 /* cli_find_db_path, exiting 125 with a message when there is no path. */
 char *cli_db_path(const char *db);
-/* A transaction of a call of breaker name under o (run, record): the breaker
- * made if unknown, with o's settings and history limit; the rest zero. */
-void cli_call_txn(struct store_txn *t, const char *name, const struct options *o);
-/* Opens the store or exits 125 with the path and the problem. */
+/* The location fit to print (store_location_mask), for messages. Caller frees. */
+char *cli_where(const char *path);
+/* A call of breaker name under o (run, record): the breaker made if unknown,
+ * with o's settings and history limit; the rest zero. */
+void cli_call(struct store_call *c, const char *name, const struct options *o);
+/* Opens the store at path (mode STORE_CREATE) or exits 125 with the (masked)
+ * location and the problem. */
 struct store *cli_open_store(const char *path);
 /* Opens the store of breakers that exist (reset, delete), creating nothing, or
  * exits 125: a mistyped path must not leave a new state file behind. */
@@ -74,6 +81,9 @@ struct store *cli_open_store_existing(const char *path);
 /* Opens the store read-only (creating nothing) or exits: missing_exit if the
  * file does not exist, 125 on any other problem. */
 struct store *cli_open_store_readonly(const char *path, int missing_exit);
+/* store_open with the host's own state file as local (see store_open). */
+int cli_store_open(struct store **sp, const char *path, enum store_mode mode, char *err,
+		   size_t errlen);
 /* Exits 125 if any name is not a valid breaker name. */
 void cli_check_names(int n, char *const *names);
 
@@ -136,12 +146,12 @@ bool cli_disabled(void);
 #define CLI_REASON_MAX 200
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 
-/* For trip and bypass: applies fn to each named breaker, one transaction each
- * (the store sets the transaction's clocks). An unknown name is made, with a
- * warning (unless quiet) that ends in done ("tripped"), as often a typo as a
- * plan. Exits 125 on a store error. */
-void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names, store_fn fn,
-			void *ctx, const char *done);
+/* For trip and bypass: applies m (its name set to each of names) to each named
+ * breaker, one operation each. An unknown name is made, with a warning (unless
+ * quiet) that ends in done ("tripped"), as often a typo as a plan. Exits 125 on
+ * a store error: a change by hand never falls back to another store. */
+void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
+			const struct store_manual *m, const char *done);
 
 /* RFC 3339 UTC, "2026-11-22T15:04:05Z", or "-" for 0. */
 void cli_format_time(int64_t ms, char *buf, size_t len);

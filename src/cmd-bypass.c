@@ -2,30 +2,15 @@
 
 #include "cli.h"
 
-struct bypass_ctx {
-	const char *reason;
-};
-
-static void bypass_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	struct bypass_ctx *ctx = vctx;
-
-	/* The state does not change, but the mode does: the "closed -> closed"
-	 * event in the history says when and why bypass began. A second bypass
-	 * with the same reason changes nothing and writes nothing. */
-	t->write = breaker_bypass(st, ctx->reason, &t->transition);
-	t->transitioned = t->write;
-}
-
 static int bypass_exec(const struct args *a)
 {
-	struct bypass_ctx ctx = { 0 };
+	struct store_manual ctx = { .kind = STORE_BYPASS };
 
 	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
 		cli_check_reason(&cmd_bypass_entry, ctx.reason);
 	cli_check_names(a->argc, a->argv);
-	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, bypass_cb,
-			   &ctx, "bypassed");
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx,
+			   "bypassed");
 	return 0;
 }
 

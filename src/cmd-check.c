@@ -18,6 +18,28 @@ static int admit_unprotected(const struct options *o, const char *path, const ch
 	return 0;
 }
 
+/* on_store_error = local, as run has it: a Redis store that fails gives way to
+ * the host's own state file, read-only. False when not for it. */
+static bool use_local(const struct options *o, struct store **sp, char **path, char **where,
+		      const char *problem)
+{
+	char *local;
+
+	if (o->on_store_error != ON_STORE_ERROR_LOCAL || !store_is_redis(*path) ||
+	    !(local = cli_local_db_path()))
+		return false;
+	warnx("warning: %s: %s; using the host's own state file %s (on_store_error = local)",
+	      *where, problem, local);
+	if (*sp)
+		store_close(*sp);
+	*sp = NULL;
+	free(*path);
+	free(*where);
+	*path = local;
+	*where = cli_where(local);
+	return true;
+}
+
 static int check_exec(const struct args *args)
 {
 	struct cli_breaker_args a = args->breaker;
@@ -27,7 +49,7 @@ static int check_exec(const struct args *args)
 	struct breaker_settings saved;
 	struct breaker_decision d;
 	struct breaker_env env;
-	char err[512], *path;
+	char err[512], *path, *where = NULL;
 	int rc;
 
 	if (!a.name)
@@ -39,16 +61,16 @@ static int check_exec(const struct args *args)
 	if (!(path = cli_find_db_path(a.db))) {
 		rc = admit_unprotected(
 			&o, "no state file",
-			"HOME is not set and no home directory or STATE_DIRECTORY is "
-			"known; give --db PATH or set CBEXEC_DB");
+			"HOME is not set and no home directory or STATE_DIRECTORY is known; give "
+			"--db PATH or set CBEXEC_DB");
 		goto out;
 	}
+	where = cli_where(path);
 
-	clock_now(&env);
-	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */
+again:
 	/* Read-only: check asks and changes nothing, so it creates nothing
 	 * either, and a user who may only read the file may ask. */
-	switch (store_open_readonly(&s, path, err, sizeof(err))) {
+	switch (cli_store_open(&s, path, STORE_READONLY, err, sizeof(err))) {
 	case STORE_OK:
 		break;
 	case STORE_NOTFOUND:
@@ -59,17 +81,26 @@ static int check_exec(const struct args *args)
 		goto out;
 	default:
 		s = NULL;
-		rc = admit_unprotected(&o, path, err);
+		if (use_local(&o, &s, &path, &where, err))
+			goto again;
+		rc = admit_unprotected(&o, where, err);
 		goto out;
 	}
-	switch (store_read(s, a.name, env.now_ms, &st, &saved)) {
+	/* The store's clock: a Redis store's is the server's. */
+	if ((rc = store_now(s, &env)) == STORE_OK)
+		rc = store_read(s, a.name, env.now_ms, &st, &saved);
+	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */
+	switch (rc) {
 	case STORE_OK:
 		break;
 	case STORE_NOTFOUND:
 		rc = 0; /* a breaker is born closed */
 		goto out;
 	default:
-		rc = admit_unprotected(&o, path, store_errmsg(s));
+		snprintf(err, sizeof(err), "%s", store_errmsg(s));
+		if (rc != STORE_INVALID && use_local(&o, &s, &path, &where, err))
+			goto again;
+		rc = admit_unprotected(&o, where, err);
 		goto out;
 	}
 
@@ -88,6 +119,7 @@ static int check_exec(const struct args *args)
 out:
 	if (s)
 		store_close(s);
+	free(where);
 	free(path);
 	options_free(&o);
 	return rc;

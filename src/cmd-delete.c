@@ -11,12 +11,13 @@ static int delete_exec(const struct args *a)
 	char *const *argv = a->argv;
 	int argc = a->argc;
 	struct store *s;
-	char *path;
+	char *path, *where;
 	int rc = 0;
 
 	cli_check_names(argc, argv);
 	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store_existing(path);
+	where = cli_where(path);
 
 	/* An unknown name is reported after the others are deleted, as reset does:
 	 * "delete a b" with a gone already still leaves b gone. */
@@ -26,14 +27,15 @@ static int delete_exec(const struct args *a)
 			break;
 		case STORE_NOTFOUND:
 			if (!quiet)
-				cli_warn_unknown(s, path, argv[i], 0, NULL, NULL);
+				cli_warn_unknown(s, where, argv[i], 0, NULL, NULL);
 			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 		}
 	}
 	store_close(s);
+	free(where);
 	free(path);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "exitcodes.h"
+#include "json.h"
 
 #define HISTORY_LIMIT_MAX    1000000
 #define HISTORY_SINCE_MAX_MS (INT64_C(36500) * 86400 * 1000) /* 100 years */
@@ -16,7 +17,24 @@
 struct print_ctx {
 	FILE *out;
 	bool names; /* every breaker's: the name is a column */
+	bool json;
+	size_t n;    /* events printed */
+	bool failed; /* a JSON object could not be made */
 };
+
+/* history --json: an array of json_event's objects. */
+static int print_json(const struct store_event *ev, void *vctx)
+{
+	struct print_ctx *ctx = vctx;
+
+	if (ctx->n++)
+		fputc(',', ctx->out);
+	if (json_event(ctx->out, ev) < 0) {
+		ctx->failed = true;
+		return -1;
+	}
+	return 0;
+}
 
 /* Fields are separated by two spaces and the reason comes last, so that
  * `cut -d' ' -f1` gives the time and `grep -- '-> open'` finds every opening.
@@ -45,14 +63,15 @@ static int history_exec(const struct args *a)
 	enum parse_err why;
 	const char *v;
 	bool json = cli_flag(a, "json");
-	int64_t limit = OPTIONS_HISTORY_LIMIT, since = INT64_MIN, dur, now = clock_wall_ms();
+	int64_t limit = OPTIONS_HISTORY_LIMIT, since = INT64_MIN, dur = -1;
 	struct print_ctx pc;
 	const char *name = a->argc > 0 ? a->argv[0] : NULL;
 	struct breaker_state st;
 	struct breaker_settings saved;
+	struct breaker_env env;
 	char *const *argv = a->argv;
 	struct store *s;
-	char *path, *text = NULL;
+	char *path, *where, *text = NULL;
 	size_t len = 0;
 	FILE *out;
 	int rc;
@@ -65,30 +84,41 @@ static int history_exec(const struct args *a)
 		if (parse_duration(v, 0, HISTORY_SINCE_MAX_MS, &dur, &why) < 0)
 			cli_usage_error(&cmd_history_entry, "--since \"%s\" %s", v,
 					parse_strerror(why));
-		since = now - dur;
 	}
 	if (name)
 		cli_check_names(1, argv);
 	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store_readonly(path, EXIT_CANCELED);
+	where = cli_where(path);
 	if (!(out = open_memstream(&text, &len)))
 		err(EXIT_CANCELED, "out of memory");
 	pc.out = out;
 	pc.names = !name;
+	pc.json = json;
+	pc.n = 0;
+	pc.failed = false;
 
 	/* An unknown name is far more often a typo than a breaker with no history:
 	 * say so rather than print nothing. Everything is read in one snapshot
 	 * and printed after it ends (see store_snapshot_begin), so the breaker
 	 * store_read found keeps its history until the end of it. */
-	rc = store_snapshot_begin(s);
+	/* "The last DUR" by the store's clock: a Redis store's is the server's. */
+	rc = store_now(s, &env);
+	if (rc == STORE_OK && dur >= 0)
+		since = env.now_ms - dur;
+	if (rc == STORE_OK)
+		rc = store_snapshot_begin(s);
 	if (rc == STORE_OK && name)
-		rc = store_read(s, name, now, &st, &saved);
-	if (rc == STORE_OK) {
-		if (json)
-			rc = store_history_json(s, name, (uint32_t)limit, since, out);
-		else
-			rc = store_history(s, name, (uint32_t)limit, since, print_event, &pc);
-	}
+		rc = store_read(s, name, env.now_ms, &st, &saved);
+	if (rc == STORE_OK && json)
+		fputc('[', out);
+	if (rc == STORE_OK)
+		rc = store_history(s, name, (uint32_t)limit, since, json ? print_json : print_event,
+				   &pc);
+	if (rc == STORE_OK && pc.failed)
+		rc = STORE_ERR;
+	if (rc == STORE_OK && json)
+		fputs("]\n", out);
 	store_snapshot_end(s);
 	if (fclose(out) == EOF)
 		err(EXIT_CANCELED, "out of memory");
@@ -100,7 +130,7 @@ static int history_exec(const struct args *a)
 		goto out;
 	}
 	if (rc != STORE_OK) {
-		warnx("%s: %s", path, store_errmsg(s));
+		warnx("%s: %s", where, pc.failed ? json_errmsg() : store_errmsg(s));
 		goto out;
 	}
 	if (fflush(stdout) == EOF) {
@@ -109,6 +139,8 @@ static int history_exec(const struct args *a)
 	}
 out:
 	store_close(s);
+	json_end();
+	free(where);
 	free(path);
 	return rc == STORE_OK ? 0 : EXIT_CANCELED;
 }

@@ -386,7 +386,7 @@ static int metrics_exec(const struct args *a)
 	struct cli_names names = { 0 };
 	const char *output = cli_arg(a, "output");
 	struct store *s;
-	char *path;
+	char *path, *where;
 	int rc = 0;
 
 	if (output && !*output)
@@ -394,17 +394,18 @@ static int metrics_exec(const struct args *a)
 	cli_check_names_or_patterns(a->argc, a->argv);
 	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store_readonly(path, EXIT_CANCELED);
+	where = cli_where(path);
 	rows.s = s;
-	rows.path = path;
+	rows.path = where;
 	if (a->argc > 0) {
-		cli_expand_names(s, path, a->argc, a->argv, &names);
+		cli_expand_names(s, where, a->argc, a->argv, &names);
 		rows.only = &names;
 		rows.seen = xcalloc(names.n, sizeof(*rows.seen));
 	}
 	/* Read everything before printing anything: a store error must not leave a
 	 * half-written exposition for a textfile collector to pick up. */
 	if (store_each(s, collect, &rows) != STORE_OK)
-		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 	/* As status does: the others are printed, the unknown named, the exit 125. */
 	for (size_t i = 0; rows.only && i < names.n; i++) {
 		if (!rows.seen[i]) {
@@ -429,6 +430,7 @@ static int metrics_exec(const struct args *a)
 	free(rows.v);
 	free(rows.seen);
 	cli_names_free(&names);
+	free(where);
 	free(path);
 	return rc;
 }

@@ -9,18 +9,9 @@
 #include "hooks.h"
 #include "runner.h"
 
-struct record_ctx {
-	struct breaker_settings admit_set; /* the settings, without the bulkhead */
-	const struct options *o;
-	struct breaker_env env;
-	struct breaker_decision decision;
-	struct breaker_call call;
-	struct breaker_state after;
-};
-
 /*
  * "As if a call admitted just now had ended with it": first the admission the
- * call would have had, then its outcome, in two transactions as run makes them.
+ * call would have had, then its outcome, in two operations as run makes them.
  * The admission is what lets a breaker used only through check and record
  * recover: the recorded outcome of the first call after the open period is a
  * probe, which closes the breaker or opens it again. Recording into an open
@@ -28,32 +19,9 @@ struct record_ctx {
  * ever after.
  *
  * Of the admission only a change of state is written (open -> half-open):
- * the call has already ended, so it takes no lease and counts no rejection.
+ * the call has already ended, so it takes no lease and counts no rejection
+ * (store_call.recorded).
  */
-static void admit_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	struct record_ctx *ctx = vctx;
-
-	ctx->env = t->env;
-	breaker_admit(st, &ctx->admit_set, &ctx->env, &ctx->decision);
-	if (!ctx->decision.transitioned)
-		return;
-	t->write = true;
-	t->transitioned = true;
-	t->transition = ctx->decision.transition;
-	ctx->after = *st;
-}
-
-static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	struct record_ctx *ctx = vctx;
-
-	ctx->env = t->env;
-	t->transitioned =
-		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
-	t->write = true;
-	ctx->after = *st;
-}
 
 static int parse_outcome(const char *s, enum breaker_outcome *out)
 {
@@ -72,15 +40,15 @@ static int record_exec(const struct args *args)
 {
 	struct cli_breaker_args a = args->breaker;
 	struct options o;
-	struct record_ctx ctx;
-	struct store_txn t;
+	struct breaker_call call = { 0 };
+	struct store_call c;
+	struct store_result r;
 	struct store *s;
-	char *path;
+	char *path, *where;
 
 	/* A dead reader of our stderr must cost a message, not the hooks. */
 	runner_ignore_sigpipe();
-	memset(&ctx, 0, sizeof(ctx));
-	if (parse_outcome(args->argv[0], &ctx.call.outcome) < 0)
+	if (parse_outcome(args->argv[0], &call.outcome) < 0)
 		cli_usage_error(&cmd_record_entry,
 				"outcome \"%s\" is not success, failure or ignored", args->argv[0]);
 	if (!a.name)
@@ -89,35 +57,36 @@ static int record_exec(const struct args *args)
 		return 0; /* the kill switch: no config, no state */
 	cli_load_options(&a, &o);
 	path = cli_db_path(a.db);
+	where = cli_where(path);
 	s = cli_open_store(path);
 	store_set_lock_timeout(s, o.lock_timeout_ms);
 
-	ctx.o = &o;
-	ctx.admit_set = o.breaker;
-	ctx.admit_set.max_concurrent = 0; /* the work is done: no bulkhead to wait at */
-	cli_call_txn(&t, a.name, &o);
-	if (store_update(s, &t, admit_cb, &ctx) != STORE_OK)
-		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
-	if (t.transitioned)
-		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+	cli_call(&c, a.name, &o);
+	c.recorded = true;
+	if (store_admit(s, &c, &r) != STORE_OK)
+		errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+	if (r.transitioned)
+		hooks_transition(&o, a.name, a.quiet, &r.transition, &r.after, r.env.now_ms);
 
 	/* A call the breaker would have rejected still happened: it counts in the
 	 * totals, but as a call of no generation it moves nothing (invariant 2 of
 	 * breaker.c). */
-	ctx.call.exit_code = -1; /* "recorded by hand" in reasons */
-	ctx.call.bypassed = ctx.decision.bypassed;
-	ctx.call.generation = ctx.decision.admitted ? ctx.decision.generation : 0;
-	cli_call_txn(&t, a.name, &o);
+	call.exit_code = -1; /* "recorded by hand" in reasons */
+	call.bypassed = r.decision.bypassed;
+	call.generation = r.decision.admitted ? r.decision.generation : 0;
+	cli_call(&c, a.name, &o);
+	c.call = &call;
 	/* An outcome may open the breaker: jitter spreads its retry time, as for run. */
 	if (o.breaker.jitter)
-		t.env.jitter = clock_jitter();
-	if (store_update(s, &t, record_cb, &ctx) != STORE_OK)
-		errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
-	if (t.transitioned)
-		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+		c.jitter = clock_jitter();
+	if (store_record(s, &c, &r) != STORE_OK)
+		errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+	if (r.transitioned)
+		hooks_transition(&o, a.name, a.quiet, &r.transition, &r.after, r.env.now_ms);
 
 	store_close(s);
 	hooks_wait(HOOKS_WAIT_MS);
+	free(where);
 	free(path);
 	options_free(&o);
 	return 0;

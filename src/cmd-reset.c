@@ -5,22 +5,12 @@
 #include "cli.h"
 #include "exitcodes.h"
 
-/* With the breaker's own saved settings: the open period set back is the
- * recovery timeout its calls gave (-r 1h), not the built-in one, until a
- * call brings settings anew. */
-static void reset_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	(void)vctx;
-	t->transitioned = breaker_reset(st, t->saved, &t->env, &t->transition);
-	t->write = true;
-}
-
 static int reset_exec(const struct args *a)
 {
 	struct cli_names all = { 0 };
 	bool every = cli_flag(a, "all"), quiet = cli_flag(a, "quiet");
 	struct store *s;
-	char *path;
+	char *path, *where;
 	int rc = 0;
 
 	if (every == (a->argc > 0))
@@ -29,19 +19,21 @@ static int reset_exec(const struct args *a)
 	cli_check_names_or_patterns(a->argc, a->argv);
 	path = cli_db_path(cli_arg(a, "db"));
 	s = cli_open_store_existing(path);
+	where = cli_where(path);
 	/* --all is the pattern '*'. */
 	if (every)
-		cli_expand_names(s, path, 1, (char *const[]){ "*" }, &all);
+		cli_expand_names(s, where, 1, (char *const[]){ "*" }, &all);
 	else
-		cli_expand_names(s, path, a->argc, a->argv, &all);
+		cli_expand_names(s, where, a->argc, a->argv, &all);
 	if (all.skipped)
 		rc = EXIT_CANCELED;
 
 	for (size_t i = 0; i < all.n; i++) {
-		struct store_txn t = { 0 };
+		/* With the breaker's own saved settings (see store_manual). */
+		struct store_manual m = { .name = all.v[i], .kind = STORE_RESET };
+		struct store_result r;
 
-		t.name = all.v[i];
-		switch (store_update(s, &t, reset_cb, NULL)) {
+		switch (store_manual(s, &m, &r)) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
@@ -49,15 +41,16 @@ static int reset_exec(const struct args *a)
 			if (every)
 				break;
 			if (!quiet)
-				cli_warn_unknown(s, path, all.v[i], 0, NULL, NULL);
+				cli_warn_unknown(s, where, all.v[i], 0, NULL, NULL);
 			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 		}
 	}
 	cli_names_free(&all);
 	store_close(s);
+	free(where);
 	free(path);
 	return rc;
 }

@@ -20,54 +20,12 @@
 /* Without --timeout a call's run is unbounded; its lease is not. */
 #define LEASE_UNBOUNDED_MS 3600000
 
-struct run_ctx {
-	const struct options *o;
-	struct breaker_env env;
-	struct breaker_decision decision;
-	struct breaker_call call;
-	struct breaker_state after;
-	bool waiting; /* a bulkhead rejection now will be retried: do not count it */
-};
-
-static void admit_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
+/* How long a lease taken now lives: the call's longest possible run, and slack. */
+static int64_t lease_ms(const struct options *o)
 {
-	struct run_ctx *ctx = vctx;
-	const struct options *o = ctx->o;
+	int64_t run = o->timeout_ms ? o->timeout_ms + o->kill_after_ms : LEASE_UNBOUNDED_MS;
 
-	ctx->env = t->env;
-	breaker_admit(st, &o->breaker, &ctx->env, &ctx->decision);
-	if (ctx->waiting && ctx->decision.reject == REJECT_CONCURRENCY)
-		return; /* t->write stays false: nothing counted while we wait */
-	t->write = true;
-	t->transitioned = ctx->decision.transitioned;
-	t->transition = ctx->decision.transition;
-	if (ctx->decision.admitted && (ctx->decision.probe || o->breaker.max_concurrent)) {
-		int64_t run = o->timeout_ms ? o->timeout_ms + o->kill_after_ms : LEASE_UNBOUNDED_MS;
-
-		t->take_lease = true;
-		t->lease_probe = ctx->decision.probe;
-		t->lease_generation = ctx->decision.generation;
-		t->lease_expires_ms = ctx->env.now_ms + run + LEASE_SLACK_MS;
-	}
-	ctx->after = *st;
-}
-
-static void record_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	struct run_ctx *ctx = vctx;
-
-	ctx->env = t->env;
-	t->transitioned =
-		breaker_record(st, &ctx->o->breaker, &ctx->env, &ctx->call, &t->transition);
-	t->write = true;
-	ctx->after = *st;
-}
-
-static void release_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	(void)st;
-	(void)vctx;
-	t->write = false;
+	return run + LEASE_SLACK_MS;
 }
 
 /* The command under the timeout settings, with timeout(1)'s meanings. */
@@ -97,6 +55,39 @@ static int run_unprotected(const struct options *o, const char *path, const char
 	warnx("warning: %s: %s; running the command without the breaker", path, problem);
 	run_command(o, cmd, r);
 	return r->exit_code;
+}
+
+/*
+ * on_store_error = local: a Redis store that failed (at open or at admission)
+ * gives way to the host's own state file, the one cbexec would use without
+ * --db and CBEXEC_DB, so that each host still protects itself while the
+ * server is away. One warning names both. False when the policy or the store
+ * is not for it, or the local file fails too: then *where and problem say what
+ * failed last, for run_unprotected.
+ */
+static bool use_local(const struct options *o, struct store **sp, char **path, char **where,
+		      char *problem, size_t len)
+{
+	char *local, err[512];
+
+	if (o->on_store_error != ON_STORE_ERROR_LOCAL || !store_is_redis(*path) ||
+	    !(local = cli_local_db_path()))
+		return false;
+	if (*sp)
+		store_close(*sp);
+	*sp = NULL;
+	warnx("warning: %s: %s; using the host's own state file %s (on_store_error = local)",
+	      *where, problem, local);
+	free(*path);
+	free(*where);
+	*path = local;
+	*where = cli_where(local);
+	if (store_open(sp, local, STORE_CREATE, NULL, err, sizeof(err)) != STORE_OK) {
+		snprintf(problem, len, "%s", err);
+		return false;
+	}
+	store_set_lock_timeout(*sp, o->lock_timeout_ms);
+	return true;
 }
 
 /* Has the reader of our stdout or stderr gone? Then a command killed by SIGPIPE
@@ -178,21 +169,21 @@ static _Noreturn void run_fallback(const char *name, const struct options *o,
  * waiting caller would probe at once. Anything else (closed, half-open,
  * bypassed, unreadable) falls to the store-error policy.
  */
-static bool read_rejects(struct store *s, const char *name, struct run_ctx *ctx)
+static bool read_rejects(struct store *s, const char *name, struct store_result *res)
 {
 	struct breaker_state st;
 	enum breaker_reject why;
 
-	clock_now(&ctx->env);
-	if (store_read(s, name, ctx->env.now_ms, &st, NULL) != STORE_OK ||
+	memset(res, 0, sizeof(*res));
+	if (store_now(s, &res->env) != STORE_OK ||
+	    store_read(s, name, res->env.now_ms, &st, NULL) != STORE_OK ||
 	    (why = breaker_unlocked_reject(&st)) == REJECT_NONE)
 		return false;
-	memset(&ctx->decision, 0, sizeof(ctx->decision));
-	ctx->decision.reject = why;
-	ctx->after = st;
+	res->decision.reject = why;
+	res->after = st;
 	/* restated as breaker_admit() would, for the message and CBEXEC_RETRY_AFTER */
 	if (st.mode != BREAKER_TRIPPED)
-		ctx->after.retry_at_ms = ctx->env.now_ms + breaker_retry_in(&st, &ctx->env);
+		res->after.retry_at_ms = res->env.now_ms + breaker_retry_in(&st, &res->env);
 	return true;
 }
 
@@ -216,15 +207,16 @@ static int run_exec(const struct args *args)
 	struct cli_breaker_args a = args->breaker;
 	struct options o;
 	struct store *store = NULL;
-	struct store_txn t;
-	struct run_ctx ctx;
+	struct store_call c;
+	struct store_result adm, rec;
+	struct breaker_call call = { 0 };
 	struct runner_result r;
-	char *path = NULL, **cmd;
+	char *path = NULL, *where = NULL, **cmd, problem[512];
 	enum fallback_why fallback = FALLBACK_NONE;
 	const struct breaker_state *fallback_state = NULL; /* NULL: unknown */
 	bool classified = false;
 	int rc;
-	int64_t wait_until, pause = 10, lease;
+	int64_t wait_until, pause = 10, lease, now_ms = 0;
 
 	/* First: a dead reader of our stderr must cost a message, not the call. */
 	runner_ignore_sigpipe();
@@ -236,9 +228,7 @@ static int run_exec(const struct args *args)
 	cli_load_options(&a, &o);
 	path = cli_find_db_path(a.db);
 
-	memset(&ctx, 0, sizeof(ctx));
 	memset(&r, 0, sizeof(r));
-	ctx.o = &o;
 	if (!path) {
 		rc = run_unprotected(&o, "no state file",
 				     "HOME is not set and no home directory or STATE_DIRECTORY is "
@@ -246,13 +236,11 @@ static int run_exec(const struct args *args)
 				     cmd, &r);
 		goto out;
 	}
-	{
-		char err[512];
-
-		if (store_open(&store, path, err, sizeof(err)) != STORE_OK) {
-			rc = run_unprotected(&o, path, err, cmd, &r);
-			goto out;
-		}
+	where = cli_where(path);
+	if (cli_store_open(&store, path, STORE_CREATE, problem, sizeof(problem)) != STORE_OK &&
+	    !use_local(&o, &store, &path, &where, problem, sizeof(problem))) {
+		rc = run_unprotected(&o, where, problem, cmd, &r);
+		goto out;
 	}
 
 	store_set_lock_timeout(store, o.lock_timeout_ms);
@@ -260,36 +248,42 @@ static int run_exec(const struct args *args)
 	 * not make --max-wait 3s wait an hour. */
 	wait_until = clock_mono_ms() + o.max_wait_ms;
 	for (;;) {
-		ctx.waiting = clock_mono_ms() < wait_until;
-		cli_call_txn(&t, a.name, &o);
-		rc = store_admit(store, &t, admit_cb, &ctx);
-		if (rc == STORE_BUSY && read_rejects(store, a.name, &ctx)) {
+		cli_call(&c, a.name, &o);
+		c.waiting = clock_mono_ms() < wait_until;
+		c.lease_ms = lease_ms(&o);
+		rc = store_admit(store, &c, &adm);
+		if (rc == STORE_BUSY && read_rejects(store, a.name, &adm)) {
 			warnx("warning: %s: %s; rejecting the call uncounted, as the breaker reads "
 			      "open",
-			      path, store_errmsg(store));
+			      where, store_errmsg(store));
 			break;
 		}
 		if (rc != STORE_OK) {
-			rc = run_unprotected(&o, path, store_errmsg(store), cmd, &r);
+			snprintf(problem, sizeof(problem), "%s", store_errmsg(store));
+			if (rc != STORE_BUSY &&
+			    use_local(&o, &store, &path, &where, problem, sizeof(problem)))
+				continue;
+			rc = run_unprotected(&o, where, problem, cmd, &r);
 			goto out;
 		}
-		if (!ctx.waiting || ctx.decision.reject != REJECT_CONCURRENCY)
+		if (!c.waiting || adm.decision.reject != REJECT_CONCURRENCY)
 			break;
 		clock_sleep_ms(pause);
 		pause = pause < 200 ? pause * 2 : 200;
 	}
-	lease = t.lease_id;
-	if (t.transitioned)
-		hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after, ctx.env.now_ms);
+	lease = adm.lease;
+	/* The store's time: a Redis store's is the server's. */
+	now_ms = adm.env.now_ms;
+	if (adm.transitioned)
+		hooks_transition(&o, a.name, a.quiet, &adm.transition, &adm.after, now_ms);
 
-	if (!ctx.decision.admitted) {
+	if (!adm.decision.admitted) {
 		/* -q: the exit status says it, as flock -n's does */
 		if (!a.quiet)
-			cli_explain_rejection(a.name, &o, &ctx.after, ctx.decision.reject,
-					      ctx.env.now_ms);
+			cli_explain_rejection(a.name, &o, &adm.after, adm.decision.reject, now_ms);
 		if (fallback_takes(&o, FALLBACK_REJECTED)) {
 			fallback = FALLBACK_REJECTED;
-			fallback_state = &ctx.after;
+			fallback_state = &adm.after;
 		}
 		rc = o.open_exit_code;
 		goto out;
@@ -300,43 +294,42 @@ static int run_exec(const struct args *args)
 	rc = r.exit_code;
 	if (r.own_failure) {
 		/* cbexec could not start the command: not the dependency's doing,
-		 * so nothing is counted; only the slot this call took is given back
-		 * (a callback that writes nothing; the store drops the lease). */
-		memset(&t, 0, sizeof(t));
-		t.name = a.name;
-		t.settings = &o.breaker;
-		t.release_lease = lease;
-		if (lease && store_update(store, &t, release_cb, &ctx) == STORE_ERR)
+		 * so nothing is counted; only the slot this call took is given back. */
+		if (lease &&
+		    ((rc = store_release(store, a.name, lease)) == STORE_ERR || rc == STORE_DOWN))
 			warnx("warning: %s: %s; this call's slot is freed once cbexec has exited",
-			      path, store_errmsg(store));
+			      where, store_errmsg(store));
+		rc = r.exit_code;
 		goto out;
 	}
 
-	ctx.call.outcome = classify(&o, &r);
+	call.outcome = classify(&o, &r);
 	classified = true;
-	ctx.call.exit_code = r.exit_code;
-	ctx.call.timed_out = r.timed_out;
-	ctx.call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
-	ctx.call.timed = true;
-	ctx.call.duration_ms = r.elapsed_ms;
-	ctx.call.bypassed = ctx.decision.bypassed;
-	ctx.call.generation = ctx.decision.generation;
-	cli_call_txn(&t, a.name, &o);
+	call.exit_code = r.exit_code;
+	call.timed_out = r.timed_out;
+	call.slow = o.breaker.slow_call_ms && r.elapsed_ms > o.breaker.slow_call_ms;
+	call.timed = true;
+	call.duration_ms = r.elapsed_ms;
+	call.bypassed = adm.decision.bypassed;
+	call.generation = adm.decision.generation;
+	cli_call(&c, a.name, &o);
+	c.call = &call;
+	c.lease = lease;
 	/* Only an open reads it, for the length of its period; admission never
 	 * opens, and jitter 0 (the default) needs no draw: no seeding, no clock. */
 	if (o.breaker.jitter)
-		t.env.jitter = clock_jitter();
-	t.release_lease = lease;
-	if (store_update(store, &t, record_cb, &ctx) != STORE_OK) {
-		warnx("warning: %s: %s; the outcome of this call was not recorded", path,
+		c.jitter = clock_jitter();
+	/* Once: a request that may have run is never sent again. */
+	if (store_record(store, &c, &rec) != STORE_OK) {
+		warnx("warning: %s: %s; the outcome of this call was not recorded", where,
 		      store_errmsg(store));
 	} else {
-		fallback_state = &ctx.after;
-		if (t.transitioned)
-			hooks_transition(&o, a.name, a.quiet, &t.transition, &ctx.after,
-					 ctx.env.now_ms);
+		fallback_state = &rec.after;
+		now_ms = rec.env.now_ms;
+		if (rec.transitioned)
+			hooks_transition(&o, a.name, a.quiet, &rec.transition, &rec.after, now_ms);
 	}
-	if (ctx.call.outcome == OUTCOME_FAILURE && fallback_takes(&o, FALLBACK_FAILED))
+	if (call.outcome == OUTCOME_FAILURE && fallback_takes(&o, FALLBACK_FAILED))
 		fallback = FALLBACK_FAILED;
 out:
 	/* A command run without the breaker (the state file failed) that failed
@@ -351,8 +344,9 @@ out:
 	/* Last, once the outcome is recorded and the hooks are done: it replaces
 	 * cbexec, and a hook left behind would be no one's to wait for. */
 	if (fallback != FALLBACK_NONE)
-		run_fallback(a.name, &o, fallback_state, ctx.env.now_ms, fallback,
+		run_fallback(a.name, &o, fallback_state, now_ms, fallback,
 			     fallback == FALLBACK_FAILED ? r.exit_code : -1);
+	free(where);
 	free(path);
 	options_free(&o);
 	runner_reraise(&r); /* a command killed by a signal: so is cbexec, for the shell */

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "exitcodes.h"
+#include "json.h"
 #include "suggest.h"
 #include "xmalloc.h"
 
@@ -81,7 +82,7 @@ struct view {
 		VIEW_TABLE,
 		VIEW_NAMES,
 		VIEW_NAGIOS,
-		VIEW_NONE
+		VIEW_JSON
 	} print;
 	int64_t now;
 	int health;    /* Nagios: 0 all closed, 1 some half-open and none open, 2 some open */
@@ -90,7 +91,7 @@ struct view {
 	FILE *out;     /* a buffer, written out once the read transaction is over */
 	struct store *s;
 	const char *path;
-	const char **names; /* the breakers read, for --json */
+	const char **names; /* the breakers read */
 	size_t n, cap;
 	struct row *rows; /* the table */
 	size_t nrows, caprows;
@@ -541,7 +542,13 @@ static int show(const char *name, const struct breaker_state *st,
 		v->health = STATUS_CRITICAL;
 	else if (st->state == BREAKER_HALF_OPEN && v->health == STATUS_OK)
 		v->health = STATUS_WARNING;
-	if (v->print == VIEW_NAMES)
+	if (v->print == VIEW_JSON) {
+		/* Printed from the state read, as every store's would be. */
+		if (v->n > 1)
+			fputc(',', v->out);
+		if (json_status(v->out, name, st, saved) < 0)
+			cli_fatal(EXIT_CANCELED, "%s", json_errmsg());
+	} else if (v->print == VIEW_NAMES)
 		fprintf(v->out, "%s\n", name);
 	else if (v->print == VIEW_TABLE)
 		add_row(v, name, st, saved);
@@ -613,10 +620,11 @@ static int status_exec(const struct args *a)
 	bool json = cli_flag(a, "json"), names_only = cli_flag(a, "names");
 	bool nagios = cli_flag(a, "nagios"), colour;
 	const char *nocolour, *cols = cli_arg(a, "columns");
-	struct view v = { .now = clock_wall_ms() };
+	struct view v = { 0 };
+	struct breaker_env env;
 	struct cli_names names;
 	struct store *s;
-	char *path, **argv, *text = NULL;
+	char *path, *where, **argv, *text = NULL;
 	size_t len = 0;
 	int argc, rc, sel[COL_COUNT], nsel = 0, code;
 
@@ -638,27 +646,34 @@ static int status_exec(const struct args *a)
 	path = cli_db_path(cli_arg(a, "db"));
 	/* A missing file is UNKNOWN, never an empty table that says all is well. */
 	s = cli_open_store_readonly(path, STATUS_UNKNOWN);
+	where = cli_where(path);
 	v.s = s;
-	v.path = path;
+	v.path = where;
+	/* The store's clock: a Redis store's is the server's. */
+	if (store_now(s, &env) != STORE_OK)
+		cli_fatal(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+	v.now = env.now_ms;
 	if (!(v.out = open_memstream(&text, &len)))
 		cli_fatal(EXIT_CANCELED, "out of memory");
 	/* Read everything, then print: see store_snapshot_begin. */
 	if (store_snapshot_begin(s) != STORE_OK)
-		cli_fatal(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		cli_fatal(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 	/* Patterns become the names they match; one that matches none is unknown. */
-	cli_expand_names(s, path, a->argc, a->argv, &names);
+	cli_expand_names(s, where, a->argc, a->argv, &names);
 	if (names.skipped) {
 		v.unknown = true;
 		if (nagios)
-			v.problem = xasprintf("%s: a breaker that matches cannot be read", path);
+			v.problem = xasprintf("%s: a breaker that matches cannot be read", where);
 	}
 	argc = (int)names.n;
 	argv = names.v;
 
-	/* --json prints what SQLite builds, after this pass has found the health. */
-	v.print = nagios ? VIEW_NAGIOS : names_only ? VIEW_NAMES : json ? VIEW_NONE : VIEW_TABLE;
+	v.print = nagios ? VIEW_NAGIOS : names_only ? VIEW_NAMES : json ? VIEW_JSON : VIEW_TABLE;
+	/* --json: one object per breaker read; a row that failed the checks stays out. */
+	if (v.print == VIEW_JSON)
+		fputc('[', v.out);
 	if (a->argc == 0 && store_each(s, show, &v) != STORE_OK)
-		cli_fatal(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+		cli_fatal(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 	for (int i = 0; i < argc; i++) {
 		struct breaker_state st;
 		struct breaker_settings saved;
@@ -673,20 +688,16 @@ static int status_exec(const struct args *a)
 		} else if (rc == STORE_INVALID) {
 			show(argv[i], NULL, NULL, &v);
 		} else if (rc != STORE_OK) {
-			cli_fatal(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
+			cli_fatal(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
 		} else {
 			show(argv[i], &st, &saved, &v);
 		}
 	}
-	/* Only the breakers read above: a row that failed the checks stays out. */
-	if (json && !names_only) {
-		if (v.n == 0)
-			fputs("[]\n", v.out);
-		else if (store_status_json(s, v.names, (int)v.n, v.out) == STORE_ERR)
-			cli_fatal(EXIT_CANCELED, "%s: %s", path, store_errmsg(s));
-	}
+	if (v.print == VIEW_JSON)
+		fputs("]\n", v.out);
 	store_snapshot_end(s);
 	store_close(s);
+	json_end();
 
 	/* The read transaction is over: now the table, the line. */
 	code = v.unknown ? STATUS_UNKNOWN : v.health;
@@ -723,6 +734,7 @@ static int status_exec(const struct args *a)
 	free(v.problem);
 	cli_names_free(&v.critical);
 	cli_names_free(&names);
+	free(where);
 	free(path);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		cli_fatal(EXIT_CANCELED, "standard output");

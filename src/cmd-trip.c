@@ -6,23 +6,9 @@
 #define FOR_MIN_MS 1
 #define FOR_MAX_MS OPTIONS_DURATION_MAX_MS
 
-struct trip_ctx {
-	int64_t for_ms; /* 0 = until reset */
-	const char *reason;
-};
-
-static void trip_cb(struct breaker_state *st, struct store_txn *t, void *vctx)
-{
-	struct trip_ctx *ctx = vctx;
-
-	/* Invariant 8 of breaker.c: a trip that changes nothing writes nothing. */
-	t->write = breaker_trip(st, &t->env, ctx->for_ms, ctx->reason, &t->transition);
-	t->transitioned = t->write;
-}
-
 static int trip_exec(const struct args *a)
 {
-	struct trip_ctx ctx = { 0 };
+	struct store_manual ctx = { .kind = STORE_TRIP };
 	enum parse_err why;
 	const char *v;
 
@@ -33,7 +19,7 @@ static int trip_exec(const struct args *a)
 	if ((ctx.reason = cli_arg(a, "reason")) != NULL)
 		cli_check_reason(&cmd_trip_entry, ctx.reason);
 	cli_check_names(a->argc, a->argv);
-	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, trip_cb, &ctx,
+	cli_update_by_hand(cli_arg(a, "db"), cli_flag(a, "quiet"), a->argc, a->argv, &ctx,
 			   "tripped");
 	return 0;
 }

@@ -98,8 +98,9 @@ const struct setting settings[] = {
 		       "also report transitions to syslog" },
 	[S_HISTORY_LIMIT] = { "history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX,
 			      XSTR(OPTIONS_HISTORY_LIMIT), "transitions kept per breaker" },
-	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 1, "run",
-			       "if the state file fails: run the command, or fail" },
+	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 2, "run",
+			       "if the state file fails: run the command, fail, or use the host's "
+			       "own file (local)" },
 	[S_LOCK_TIMEOUT] = { "lock_timeout", "lock-timeout", 0, SET_DURATION, 0, 3600 * SEC, "10s",
 			     "wait this long for the lock on the state file" },
 };
@@ -388,8 +389,11 @@ static int parse_value(const struct setting *s, const char *text, struct value *
 		} else if (strcasecmp(text, "fail") == 0) {
 			v->n = ON_STORE_ERROR_FAIL;
 			r = 0;
+		} else if (strcasecmp(text, "local") == 0) {
+			v->n = ON_STORE_ERROR_LOCAL;
+			r = 0;
 		} else {
-			what = "is neither run nor fail";
+			what = "is none of run, fail and local";
 		}
 		break;
 	case SET_SIGNAL: {
@@ -665,9 +669,17 @@ void options_format(const struct options *o, const struct setting *s, char *buf,
 		snprintf(buf, len, "%s", *(const bool *)slot.p ? "true" : "false");
 		break;
 	case K_POLICY:
-		snprintf(buf, len, "%s",
-			 *(const enum store_error_policy *)slot.p == ON_STORE_ERROR_FAIL ? "fail"
-											 : "run");
+		switch (*(const enum store_error_policy *)slot.p) {
+		case ON_STORE_ERROR_FAIL:
+			snprintf(buf, len, "fail");
+			break;
+		case ON_STORE_ERROR_LOCAL:
+			snprintf(buf, len, "local");
+			break;
+		default:
+			snprintf(buf, len, "run");
+			break;
+		}
 		break;
 	case K_SIGNAL:
 		signal_format(*(const int *)slot.p, buf, len);

@@ -16,7 +16,10 @@
 
 enum store_error_policy {
 	ON_STORE_ERROR_RUN,
-	ON_STORE_ERROR_FAIL
+	ON_STORE_ERROR_FAIL,
+	/* a Redis store that fails gives way to the host's own state file; for a
+	 * file store, run */
+	ON_STORE_ERROR_LOCAL
 };
 
 /* When --fallback runs: on a rejected call (as always), a failed one, or both. */

@@ -524,7 +524,7 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 	[[ "${lines[2]}" == "cbexec: $c:4: success_threshold: \"5x\" "* ]]
 	[[ "${lines[3]}" == "cbexec: $c:5: min_calls: \"99999999999999999999999\" "* ]]
 	[ "${lines[4]}" = "cbexec: $c:6: backoff: \"0.5\" is too small (at least 1)" ]
-	[ "${lines[5]}" = "cbexec: $c:7: on_store_error: \"maybe\" is neither run nor fail" ]
+	[ "${lines[5]}" = "cbexec: $c:7: on_store_error: \"maybe\" is none of run, fail and local" ]
 	[[ "${lines[6]}" == "cbexec: $c:8: syslog: \"perhaps\" "* ]]
 	[ "${lines[7]}" = "cbexec: $c:9: open_exit_code: \"256\" is too large (at most 255)" ]
 	[ "${#lines[@]}" -eq 8 ]

@@ -411,7 +411,7 @@ static void test_set(void)
 	ok(o.on_store_error == ON_STORE_ERROR_FAIL, "on_store_error stored");
 	set_ok(&o, "on_store_error", "Run", "run");
 	ok(o.on_store_error == ON_STORE_ERROR_RUN, "on_store_error back to run");
-	set_bad(&o, "on_store_error", "ignore", "\"ignore\" is neither run nor fail");
+	set_bad(&o, "on_store_error", "ignore", "\"ignore\" is none of run, fail and local");
 	set_ok(&o, "signal", "SIGKILL", "KILL");
 	ok(o.timeout_signal == SIGKILL, "signal stored");
 	set_ok(&o, "signal", "2", "INT");
