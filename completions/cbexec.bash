@@ -93,7 +93,7 @@ _cbexec_complete_arg()
 		;;
 	name) mapfile -t COMPREPLY < <(compgen -W "$(_cbexec_names)" -- "$cur") ;;
 	command) mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u) ;;
-	policy) mapfile -t COMPREPLY < <(compgen -W 'run fail' -- "$cur") ;;
+	policy) mapfile -t COMPREPLY < <(compgen -W 'run fail local' -- "$cur") ;;
 	signal) mapfile -t COMPREPLY < <(compgen -W "$_cbexec_signals" -- "$cur") ;;
 	fallback-on) mapfile -t COMPREPLY < <(compgen -W 'rejected failure any' -- "$cur") ;;
 	columns)

@@ -192,7 +192,7 @@ complete -c cbexec -n $b -l max-concurrent -x -d 'Calls that may run at once'
 complete -c cbexec -n $b -l max-wait -x -d 'Wait for a free slot (duration)'
 complete -c cbexec -n $b -l syslog -d 'Log changes of state to syslog'
 complete -c cbexec -n $b -l history-limit -x -d 'Changes of state kept'
-complete -c cbexec -n $b -l on-store-error -xa 'run fail' -d 'When the state file cannot be used'
+complete -c cbexec -n $b -l on-store-error -xa 'run fail local' -d 'When the state file cannot be used'
 complete -c cbexec -n $b -l lock-timeout -x -d 'Wait for the lock on the state file (duration)'
 
 # Options and arguments of the other subcommands.

@@ -263,7 +263,6 @@ static int print(FILE *out, sqlite3_stmt *q)
 	else
 		fail();
 	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 

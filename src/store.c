@@ -2,7 +2,6 @@
  * operations dispatched to it, and the location made fit to print. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "store.h"
 
@@ -15,12 +14,29 @@ static const struct store_ops *ops(const struct store *s)
 static const char *const redis_schemes[] = { "redis://", "rediss://", "unix://",
 					     "redis-sentinel://" };
 
-bool store_is_redis(const char *location)
+/* The length of location's Redis scheme with its "://", or 0 for a path. A
+ * scheme is case-insensitive (RFC 3986); compared by hand, in ASCII, since
+ * every call asks and a libc function more is a relocation more at start. */
+/* Does s begin with lower (lower case), in any case? */
+static bool ascii_prefix(const char *s, const char *lower)
+{
+	for (; *lower; s++, lower++)
+		if (*s != *lower && !(*s >= 'A' && *s <= 'Z' && *s - 'A' + 'a' == *lower))
+			return false;
+	return true;
+}
+
+static size_t redis_scheme(const char *location)
 {
 	for (size_t i = 0; i < sizeof(redis_schemes) / sizeof(*redis_schemes); i++)
-		if (strncasecmp(location, redis_schemes[i], strlen(redis_schemes[i])) == 0)
-			return true;
-	return false;
+		if (ascii_prefix(location, redis_schemes[i]))
+			return strlen(redis_schemes[i]);
+	return 0;
+}
+
+bool store_is_redis(const char *location)
+{
+	return redis_scheme(location) != 0;
 }
 
 /*
@@ -47,11 +63,11 @@ void store_location_mask(const char *location, char *buf, size_t len)
 		o += n_;                                                                           \
 		buf[o] = '\0';                                                                     \
 	} while (0)
-	if (!store_is_redis(location)) {
+	if (!redis_scheme(location)) {
 		PUT(location, strlen(location));
 		return;
 	}
-	auth = strstr(location, "://") + 3;
+	auth = location + redis_scheme(location);
 	end = auth + strcspn(auth, "?#");
 	/* The last @ of the part before the query: a password may hold a
 	 * (badly escaped) @ of its own, a host never does. */
@@ -78,7 +94,7 @@ void store_location_mask(const char *location, char *buf, size_t len)
 		if (eq) {
 			key = (size_t)(eq - (p + 1));
 			for (size_t i = 0; i + 8 <= key; i++)
-				if (strncasecmp(p + 1 + i, "password", 8) == 0)
+				if (ascii_prefix(p + 1 + i, "password"))
 					secret = true;
 		}
 		if (secret) {
