@@ -379,6 +379,22 @@ char *cli_local_db_path(void)
 	return default_db_path();
 }
 
+bool cli_use_local(const struct options *o, char **path, char **where, const char *problem)
+{
+	char *local;
+
+	if (o->on_store_error != ON_STORE_ERROR_LOCAL || !store_is_redis(*path) ||
+	    !(local = cli_local_db_path()))
+		return false;
+	warnx("warning: %s: %s; using the host's own state file %s (on_store_error = local)",
+	      *where, problem, local);
+	free(*path);
+	free(*where);
+	*path = local;
+	*where = cli_where(local);
+	return true;
+}
+
 char *cli_where(const char *path)
 {
 	/* Each *** follows a : = or @ of its own and replaces what was there,

@@ -65,6 +65,11 @@ char *cli_find_db_path(const char *db);
  * out, where on_store_error = local falls back to and a Redis store keeps its
  * "server down" marker. NULL if none applies. Caller frees. */
 char *cli_local_db_path(void);
+/* on_store_error = local (run, check): true when o's policy is local, path is
+ * a Redis store and the host has a state file of its own; then warns once,
+ * naming the (masked) store, problem and the local file, and replaces *path
+ * and *where (cli_where's) by the local file's, for the caller to open. */
+bool cli_use_local(const struct options *o, char **path, char **where, const char *problem);
 /* cli_find_db_path, exiting 125 with a message when there is no path. */
 char *cli_db_path(const char *db);
 /* The location fit to print (store_location_mask), for messages. Caller frees. */

@@ -18,28 +18,6 @@ static int admit_unprotected(const struct options *o, const char *path, const ch
 	return 0;
 }
 
-/* on_store_error = local, as run has it: a Redis store that fails gives way to
- * the host's own state file, read-only. False when not for it. */
-static bool use_local(const struct options *o, struct store **sp, char **path, char **where,
-		      const char *problem)
-{
-	char *local;
-
-	if (o->on_store_error != ON_STORE_ERROR_LOCAL || !store_is_redis(*path) ||
-	    !(local = cli_local_db_path()))
-		return false;
-	warnx("warning: %s: %s; using the host's own state file %s (on_store_error = local)",
-	      *where, problem, local);
-	if (*sp)
-		store_close(*sp);
-	*sp = NULL;
-	free(*path);
-	free(*where);
-	*path = local;
-	*where = cli_where(local);
-	return true;
-}
-
 static int check_exec(const struct args *args)
 {
 	struct cli_breaker_args a = args->breaker;
@@ -81,7 +59,8 @@ again:
 		goto out;
 	default:
 		s = NULL;
-		if (use_local(&o, &s, &path, &where, err))
+		/* on_store_error = local, as run has it: the host's own file, read-only */
+		if (cli_use_local(&o, &path, &where, err))
 			goto again;
 		rc = admit_unprotected(&o, where, err);
 		goto out;
@@ -98,8 +77,11 @@ again:
 		goto out;
 	default:
 		snprintf(err, sizeof(err), "%s", store_errmsg(s));
-		if (rc != STORE_INVALID && use_local(&o, &s, &path, &where, err))
+		if (rc != STORE_INVALID && cli_use_local(&o, &path, &where, err)) {
+			store_close(s);
+			s = NULL;
 			goto again;
+		}
 		rc = admit_unprotected(&o, where, err);
 		goto out;
 	}

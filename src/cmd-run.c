@@ -59,30 +59,22 @@ static int run_unprotected(const struct options *o, const char *path, const char
 
 /*
  * on_store_error = local: a Redis store that failed (at open or at admission)
- * gives way to the host's own state file, the one cbexec would use without
- * --db and CBEXEC_DB, so that each host still protects itself while the
- * server is away. One warning names both. False when the policy or the store
- * is not for it, or the local file fails too: then *where and problem say what
- * failed last, for run_unprotected.
+ * gives way to the host's own state file, so that each host still protects
+ * itself while the server is away (cli_use_local). False when the policy or
+ * the store is not for it, or the local file fails too: then *where and
+ * problem say what failed last, for run_unprotected.
  */
 static bool use_local(const struct options *o, struct store **sp, char **path, char **where,
 		      char *problem, size_t len)
 {
-	char *local, err[512];
+	char err[512];
 
-	if (o->on_store_error != ON_STORE_ERROR_LOCAL || !store_is_redis(*path) ||
-	    !(local = cli_local_db_path()))
+	if (!cli_use_local(o, path, where, problem))
 		return false;
 	if (*sp)
 		store_close(*sp);
 	*sp = NULL;
-	warnx("warning: %s: %s; using the host's own state file %s (on_store_error = local)",
-	      *where, problem, local);
-	free(*path);
-	free(*where);
-	*path = local;
-	*where = cli_where(local);
-	if (store_open(sp, local, STORE_CREATE, NULL, err, sizeof(err)) != STORE_OK) {
+	if (store_open(sp, *path, STORE_CREATE, NULL, err, sizeof(err)) != STORE_OK) {
 		snprintf(problem, len, "%s", err);
 		return false;
 	}
