@@ -53,7 +53,7 @@
 /* WAL pages (frames) after which a write checkpoints and truncates the WAL;
  * see checkpoint_due, and bench/README.md for how the number was chosen. */
 #define STORE_WAL_TRUNCATE_PAGES 32
-/* Bytes a WAL is cut back to when it restarts; see store_open. */
+/* Bytes a WAL is cut back to when it restarts; see open_writer. */
 #define STORE_JOURNAL_LIMIT	 "1048576"
 
 #define META_SQL		 "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);"

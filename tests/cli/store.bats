@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The state file as src/store.c reads it: rows, schema versions and files of
+# The state file as src/store-sqlite.c reads it: rows, schema versions and files of
 # other programs that this cbexec refuses, never repairs, and runs the command
 # past (fail-open) unless on_store_error = fail.
 
