@@ -13,7 +13,8 @@ enum {
 	STORE_NOTFOUND = 1,
 	STORE_INVALID = 2, /* the breaker's row fails the checks on loading */
 	STORE_ERR = -1,
-	STORE_BUSY = -2 /* store_update: the write lock was not had within the lock timeout */
+	STORE_BUSY = -2, /* store_update: the write lock was not had within the lock timeout */
+	STORE_DOWN = -3, /* the server did not answer in time, or is marked down */
 };
 
 struct store;
@@ -33,6 +34,7 @@ void store_close(struct store *s);
 /* How long a write waits for another process's write lock; 10 s at open. */
 void store_set_lock_timeout(struct store *s, int64_t ms);
 const char *store_sqlite_version(void);
+const char *store_redis_version(void);
 const char *store_errmsg(const struct store *s);
 
 /* One read transaction around the reads between them (store_read, store_each,
