@@ -48,6 +48,8 @@ OBJ = $(SRC:.c=.o)
 # Modules with no I/O (statepath: its judges), linked into the unit tests.
 PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o src/escape.o \
 	src/statepath.o
+# The Redis URL parser needs no hiredis (test_redis_url).
+PURE += src/redis-url.o
 UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
