@@ -36,11 +36,27 @@ else
 DEPLIBS = $(SQLITE_LIBS) $(INIH_LIBS)
 endif
 
+# Redis support (issue 17): built when pkg-config finds hiredis, unless
+# REDIS=0. libhiredis.a is linked in whatever STATIC says: a shared libhiredis
+# costs every call, the SQLite ones too, about 151 000 instructions of
+# relocation at start (LESSONS.md), and static it costs nothing until used.
+# Debian's libhiredis-dev has the archive.
+ifndef REDIS
+REDIS := $(shell $(PKG_CONFIG) --exists hiredis && echo 1 || echo 0)
+endif
+ifeq ($(REDIS),1)
+ifneq ($(shell $(PKG_CONFIG) --exists hiredis && echo 1),1)
+$(error REDIS=1, but pkg-config finds no hiredis: install libhiredis-dev, or build with REDIS=0)
+endif
+REDIS_CFLAGS := -DCBEXEC_REDIS $(shell $(PKG_CONFIG) --cflags hiredis)
+REDIS_LIBS := -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs hiredis) -Wl,-Bdynamic
+endif
+
 ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(REDIS_CFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 SRC = $(wildcard src/*.c)
@@ -56,7 +72,7 @@ FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 all: cbexec
 
 cbexec: $(OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(DEPLIBS) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(DEPLIBS) $(REDIS_LIBS) $(LDLIBS)
 
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
