@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,12 +191,25 @@ static redisReply *request(struct redis_conn *c, redisContext *ctx, const char *
 			   const char **argv, const size_t *argvlen, int *rc, char *err,
 			   size_t errlen)
 {
+	sigset_t pipe, old, pending;
 	redisReply *r;
 	int saved;
 
+	/* A server that closed the connection makes the write raise SIGPIPE,
+	 * which would kill a cbexec that does not ignore it (only run and
+	 * record do). Blocked around the request, and a SIGPIPE it raised taken
+	 * back, so that the request fails with EPIPE instead. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, &old);
 	errno = 0;
 	r = redisCommandArgv(ctx, argc, argv, argvlen);
 	saved = errno;
+	if (!sigismember(&old, SIGPIPE)) {
+		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			(void)sigtimedwait(&pipe, NULL, &(struct timespec){ 0 });
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	if (!r) {
 		*rc = io_fail(c, ctx, saved, false, what, err, errlen);
 		return NULL;
