@@ -85,9 +85,10 @@ test: cbexec $(UNIT)
 
 # libFuzzer targets; FUZZTIME seconds each. They link the parsers, the settings
 # table, the configuration reader (which brings libinih with it) and the window
-# decoder.
+# decoder, and the Redis URL parser.
 FUZZTIME ?= 30
-FUZZSRC = src/parse.c src/options.c src/suggest.c src/config.c src/xmalloc.c src/window.c
+FUZZSRC = src/parse.c src/options.c src/suggest.c src/config.c src/xmalloc.c src/window.c \
+	src/redis-url.c
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) $(wildcard src/*.h)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 		-fsanitize=fuzzer,address,undefined $(DEPCFLAGS) -Isrc \

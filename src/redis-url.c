@@ -150,19 +150,19 @@ static int endpoint_parse(const char *s, size_t n, int defport, struct redis_end
 	e->host[he - hs] = '\0';
 	if (!host_ok(e->host, bracketed))
 		return fail(err, errlen,
-			    "\"%.64s\" is not a host name or address (an IPv6 address goes in [])",
-			    e->host);
+			    "the host is not a name or an address (an IPv6 address goes in [])");
 	e->port = defport;
 	if (colon) {
 		size_t pn = (size_t)(end - colon - 1);
 
 		if (pn == 0 || pn >= sizeof(port))
-			return fail(err, errlen, "the port after %.64s: is missing or too long",
-				    e->host);
+			return fail(err, errlen, "the port after the : is missing or too long");
 		memcpy(port, colon + 1, pn);
 		port[pn] = '\0';
+		/* Not quoted: "user:secret" with the @host forgotten puts the
+		 * password here. */
 		if (parse_number(port, 1, 65535, &v, &why) < 0)
-			return fail(err, errlen, "port \"%s\" %s (1-65535)", port,
+			return fail(err, errlen, "the port %s (1-65535)",
 				    why == PARSE_NOT_NUMBER ? "is not a number"
 							    : "is out of range");
 		e->port = (int)v;
@@ -176,7 +176,7 @@ static int db_parse(const char *s, struct redis_url *u, char *err, size_t errlen
 	enum parse_err why;
 
 	if (parse_number(s, 0, DB_MAX, &v, &why) < 0)
-		return fail(err, errlen, "database \"%.32s\" %s", s,
+		return fail(err, errlen, "the database %s",
 			    why == PARSE_NOT_NUMBER ? "is not a number (/0, /1, ...)"
 						    : "is out of range");
 	u->db = (int)v;
@@ -285,18 +285,28 @@ static int option_find(const char *name, size_t n, enum redis_kind kind, char *e
 					    "sentinelMasterId= belongs to redis-sentinel:// URLs");
 			return i;
 		}
-	snprintf(word, sizeof(word), "%.*s", (int)(n < 64 ? n : 64), name);
+	/* Quoted only if it could be an option's name: the rest of a password
+	 * with an unencoded ? in it ends up here. */
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_') ||
+		    n > 32)
+			return fail(
+				err, errlen,
+				"an option that is not NAME=VALUE after the ? (a ?, & or # in a "
+				"password must be percent-encoded: %%3F, %%26, %%23)");
+	snprintf(word, sizeof(word), "%.*s", (int)n, name);
 	suggest_init(&sg, word, 2);
 	for (int i = 0; i < OPT_N; i++)
 		if ((i != OPT_MASTER || kind == REDIS_SENTINEL) &&
 		    suggest_consider(&sg, opt_names[i]))
 			best = opt_names[i];
 	if (best)
-		return fail(err, errlen, "unknown option \"%s\"; did you mean %s=?", word, best);
+		return fail(err, errlen, "an unknown option; did you mean %s=?", best);
 	return fail(err, errlen,
-		    "unknown option \"%s\" (known: db, prefix, connect_timeout, timeout, user, "
+		    "an unknown option (known: db, prefix, connect_timeout, timeout, user, "
 		    "password, password_file%s)",
-		    word, kind == REDIS_SENTINEL ? ", sentinelMasterId" : "");
+		    kind == REDIS_SENTINEL ? ", sentinelMasterId" : "");
 }
 
 static bool name_chars_ok(const char *s)
@@ -346,11 +356,8 @@ static int option_set(struct redis_url *u, struct seen *sn, enum opt o, const ch
 	case OPT_TIMEOUT:
 		if (parse_duration(v, 1, o == OPT_TIMEOUT ? TIMEOUT_MAX_MS : CONNECT_TIMEOUT_MAX_MS,
 				   &ms, &why) < 0)
-			return fail(err, errlen, "%s=%.32s %s (1ms to %s)", opt_names[o], v,
-				    why == PARSE_TOO_SMALL && strcmp(v, "0") != 0
-					    ? "is too small"
-					    : parse_strerror(why),
-				    o == OPT_TIMEOUT ? "10m" : "1m");
+			return fail(err, errlen, "%s= %s (1ms to %s)", opt_names[o],
+				    parse_strerror(why), o == OPT_TIMEOUT ? "10m" : "1m");
 		if (o == OPT_TIMEOUT)
 			u->timeout_ms = ms;
 		else

@@ -105,6 +105,9 @@ static void test_refusals(void)
 	refused("redis://h:0", "out of range", NULL);
 	refused("redis://h:65536", "out of range", NULL);
 	refused("redis://h:x", "not a number", NULL);
+	refused("redis://app:hunter2", "port is not a number", "hunter2");
+	refused("redis://:hunt?er2@h", "not a name or an address", "hunt");
+	refused("redis://:pw@h?s3cr@t", "percent-encoded", "s3cr");
 	refused("redis://h:", "missing", NULL);
 	refused("redis://h/x", "not a number", NULL);
 	refused("redis://h/-1", "database", NULL);
@@ -114,7 +117,7 @@ static void test_refusals(void)
 	refused("redis://h?timeout", "no value", NULL);
 	refused("redis://h?timeout=", "empty", NULL);
 	refused("redis://h?timeout=1s&timeout=2s", "twice", NULL);
-	refused("redis://h?timeout=0", "1ms to 10m", NULL);
+	refused("redis://h?timeout=0", "timeout= is too small (1ms to 10m)", NULL);
 	refused("redis://h?timeout=5x", "not a duration", NULL);
 	refused("redis://h?timeout=11m", "too large", NULL);
 	refused("redis://h?connect_timeout=2m", "too large", NULL);
@@ -130,9 +133,10 @@ static void test_refusals(void)
 	refused("redis://:hunter2@h?password_file=/x", "twice", "hunter2");
 	refused("redis://:hunter2@h:99999", "out of range", "hunter2");
 	refused("redis://:hunter2@h?tmeout=1", "did you mean", "hunter2");
-	refused("redis://:hunter2@ho$t", "not a host", "hunter2");
+	refused("redis://:hunter2@ho$t", "not a name or an address", "hunter2");
+	refused("redis://:secret@h?timeout=secret", "not a duration", "secret");
 	refused("redis://:hunter2@h#frag", "#", "hunter2");
-	refused("redis://h%41", "not a host", NULL);
+	refused("redis://h%41", "not a name or an address", NULL);
 	refused("redis://[::1", "not closed", NULL);
 	refused("redis://[::1]x", "after the ]", NULL);
 }
