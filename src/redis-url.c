@@ -324,7 +324,8 @@ static bool name_chars_ok(const char *s)
 struct seen {
 	bool opt[OPT_N];
 	bool db_in_path;
-	bool userinfo; /* user and/or password before the host */
+	bool info_user;	    /* a user before the host */
+	bool info_password; /* a password before the host */
 	char password_file[PATH_MAX];
 };
 
@@ -364,7 +365,7 @@ static int option_set(struct redis_url *u, struct seen *sn, enum opt o, const ch
 			u->connect_timeout_ms = ms;
 		return 0;
 	case OPT_USER:
-		if (sn->userinfo)
+		if (sn->info_user)
 			return fail(err, errlen,
 				    "the user is given twice (before the host and user=)");
 		if (strlen(v) >= sizeof(u->user) || !name_chars_ok(v))
@@ -432,17 +433,25 @@ static int options_parse(const char *q, struct redis_url *u, struct seen *sn, ch
 	return 0;
 }
 
-/* [user]:password before the '@', s[0..n). */
-static int userinfo_parse(const char *s, size_t n, struct redis_url *u, char *err, size_t errlen)
+/* user@, user:password@ or :password@ before the host, s[0..n). */
+static int userinfo_parse(const char *s, size_t n, struct redis_url *u, struct seen *sn, char *err,
+			  size_t errlen)
 {
 	const char *colon = memchr(s, ':', n);
+	size_t un = colon ? (size_t)(colon - s) : n;
 
-	if (!colon)
-		return fail(err, errlen,
-			    "a user without a password before the @ (USER:PASSWORD@, or :PASSWORD@ "
-			    "for the default user)");
-	if (decode(s, (size_t)(colon - s), u->user, sizeof(u->user)) < 0 || !name_chars_ok(u->user))
+	if (decode(s, un, u->user, sizeof(u->user)) < 0 || !name_chars_ok(u->user))
 		return fail(err, errlen, "the user before the @ is not a Redis user name");
+	sn->info_user = *u->user != '\0';
+	if (!colon) {
+		/* user@host: the password comes from password= or password_file=. */
+		if (!*u->user)
+			return fail(err, errlen,
+				    "nothing before the @ (USER@, USER:PASSWORD@ or "
+				    ":PASSWORD@)");
+		return 0;
+	}
+	sn->info_password = true;
 	if (decode(colon + 1, n - (size_t)(colon - s) - 1, u->password, sizeof(u->password)) < 0)
 		return fail(err, errlen,
 			    "the password is longer than %zu bytes or holds a bad %%-escape "
@@ -495,9 +504,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 		if (*p == '@')
 			at = p;
 	if (at) {
-		if (userinfo_parse(rest, (size_t)(at - rest), u, err, errlen) < 0)
+		if (userinfo_parse(rest, (size_t)(at - rest), u, &sn, err, errlen) < 0)
 			return -1;
-		sn.userinfo = true;
 		hosts = at + 1;
 	} else {
 		hosts = rest;
@@ -562,21 +570,22 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	}
 	if (q && options_parse(q + 1, u, &sn, err, errlen) < 0)
 		return -1;
-	if (sn.userinfo && sn.opt[OPT_PASSWORD])
+	if (sn.info_password && sn.opt[OPT_PASSWORD])
 		return fail(err, errlen,
 			    "the password is given twice (before the host and password=)");
 	if (*sn.password_file) {
-		if (sn.userinfo || sn.opt[OPT_PASSWORD])
+		if (sn.info_password || sn.opt[OPT_PASSWORD])
 			return fail(err, errlen,
 				    "the password is given twice (in the URL and password_file=)");
 		if (password_file_read(sn.password_file, u, err, errlen) < 0)
 			return -1;
 	}
 	if (*u->user && !*u->password)
+		/* The user is not quoted: "redis://SECRET@host" is a password
+		 * put where the user goes. */
 		return fail(err, errlen,
-			    "user %s has no password (password= or password_file=; a nopass user "
-			    "takes any)",
-			    u->user);
+			    "the user has no password: USER:PASSWORD@, password= or password_file= "
+			    "(a nopass user takes any)");
 	if (u->kind == REDIS_SENTINEL && !*u->master)
 		return fail(err, errlen,
 			    "redis-sentinel:// needs ?sentinelMasterId=NAME, the master's name in "

@@ -126,9 +126,14 @@ static void test_refusals(void)
 	refused("redis://h?prefix=a%20b", "space", NULL);
 	refused("redis://h?prefix=%zz", "%-escape", NULL);
 	refused("redis://h?password=%00", "%-escape", NULL);
-	refused("redis://app@h", "without a password", NULL);
+	refused("redis://s3cret@h", "the user has no password", "s3cret");
+	refused("redis://@h", "nothing before the @", NULL);
+	refused("redis://app@h?user=app&password=x", "user is given twice", NULL);
 	refused("redis://:@h", "empty", NULL);
 	refused("redis://h?user=app", "no password", NULL);
+	ok(parse("redis://app@h?password=x") == 0 && strcmp(u.user, "app") == 0 &&
+		   strcmp(u.password, "x") == 0,
+	   "user@ with password=");
 	refused("redis://:hunter2@h?password=other", "twice", "hunter2");
 	refused("redis://:hunter2@h?password_file=/x", "twice", "hunter2");
 	refused("redis://:hunter2@h:99999", "out of range", "hunter2");
@@ -163,7 +168,7 @@ static void test_password_file(void)
 		exit(1);
 	}
 	snprintf(f, sizeof(f), "%s/pw", dir);
-	snprintf(url, sizeof(url), "redis://h?user=app&password_file=%s", f);
+	snprintf(url, sizeof(url), "redis://app@h:6379/0?password_file=%s", f);
 
 	write_file(f, "s3cret\n", 0600);
 	ok(parse(url) == 0 && strcmp(u.password, "s3cret") == 0 && strcmp(u.user, "app") == 0,
@@ -183,6 +188,9 @@ static void test_password_file(void)
 	refused(url, "is empty", NULL);
 	unlink(f);
 	refused(url, "No such file", NULL);
+	snprintf(url, sizeof(url), "redis://app:x@h?password_file=%s", f);
+	refused(url, "given twice", NULL);
+	snprintf(url, sizeof(url), "redis://app@h?password_file=%s", f);
 	if (mkdir(f, 0700) == 0) {
 		refused(url, "not a regular file", NULL);
 		rmdir(f);
