@@ -47,9 +47,10 @@ struct redis_url {
  * it alone. */
 int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errlen);
 /* The "server down" marker for u beside the host's own state file local:
- * local's path + ".redis-down-" + 16 hex digits of a hash of the server's
- * address (host:port, socket path, or sentinels and master name), so that
- * one server's outage does not stop calls to another. -1 if it is too long. */
+ * "redis-down-" + 16 hex digits of a hash of the server's address (host:port,
+ * socket path, or sentinels and master name) in local's directory, so that
+ * one server's outage does not stop calls to another, and every location of
+ * one server (other db, prefix, timeouts) shares it. -1 if it is too long. */
 int redis_marker_path(const struct redis_url *u, const char *local, char *buf, size_t len);
 
 struct redis_conn;

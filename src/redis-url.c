@@ -606,8 +606,9 @@ static uint64_t fnv(uint64_t h, const char *s)
 int redis_marker_path(const struct redis_url *u, const char *local, char *buf, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *slash;
 	char port[16];
-	int n;
+	int n, dn;
 
 	switch (u->kind) {
 	case REDIS_TCP:
@@ -625,6 +626,8 @@ int redis_marker_path(const struct redis_url *u, const char *local, char *buf, s
 		}
 		break;
 	}
-	n = snprintf(buf, len, "%s.redis-down-%016llx", local, (unsigned long long)h);
+	slash = strrchr(local, '/');
+	dn = slash ? (int)(slash - local + 1) : 0;
+	n = snprintf(buf, len, "%.*sredis-down-%016llx", dn, local, (unsigned long long)h);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* The marker name is the local path and 16 hex digits. */
 		if (redis_marker_path(&u, "/s/b.db", marker, sizeof(marker)) != 0 ||
-		    strlen(marker) != strlen("/s/b.db.redis-down-") + 16)
+		    strlen(marker) != strlen("/s/redis-down-") + 16)
 			abort();
 	} else {
 		/* Whatever of a password was read before the refusal is not in it.

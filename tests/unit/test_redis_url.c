@@ -210,8 +210,11 @@ static void test_marker(void)
 	v = u;
 	parse("redis://10.0.0.1:6380/0");
 	redis_marker_path(&u, "/s/b.db", c, sizeof(c));
-	ok(strncmp(a, "/s/b.db.redis-down-", 19) == 0 && strlen(a) == 19 + 16,
+	ok(strncmp(a, "/s/redis-down-", 14) == 0 && strlen(a) == 14 + 16,
 	   "the marker is beside the local file: %s", a);
+	redis_marker_path(&u, "b.db", c, sizeof(c));
+	ok(strncmp(c, "redis-down-", 11) == 0, "a relative local file: %s", c);
+	redis_marker_path(&u, "/s/b.db", c, sizeof(c));
 	ok(strcmp(a, b) == 0 && strcmp(a, c) != 0, "one marker per server, whatever the db");
 	ok(redis_marker_path(&v, "/s/b.db", a, 20) < 0, "a marker path too long is refused");
 }
