@@ -36,11 +36,27 @@ else
 DEPLIBS = $(SQLITE_LIBS) $(INIH_LIBS)
 endif
 
+# Redis support (issue 17): built when pkg-config finds hiredis, unless
+# REDIS=0. libhiredis.a is linked in whatever STATIC says: a shared libhiredis
+# costs every call, the SQLite ones too, about 151 000 instructions of
+# relocation at start (LESSONS.md), and static it costs nothing until used.
+# Debian's libhiredis-dev has the archive.
+ifndef REDIS
+REDIS := $(shell $(PKG_CONFIG) --exists hiredis && echo 1 || echo 0)
+endif
+ifeq ($(REDIS),1)
+ifneq ($(shell $(PKG_CONFIG) --exists hiredis && echo 1),1)
+$(error REDIS=1, but pkg-config finds no hiredis: install libhiredis-dev, or build with REDIS=0)
+endif
+REDIS_CFLAGS := -DCBEXEC_REDIS $(shell $(PKG_CONFIG) --cflags hiredis)
+REDIS_LIBS := -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs hiredis) -Wl,-Bdynamic
+endif
+
 ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(REDIS_CFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 SRC = $(wildcard src/*.c)
@@ -48,13 +64,15 @@ OBJ = $(SRC:.c=.o)
 # Modules with no I/O (statepath: its judges), linked into the unit tests.
 PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o src/escape.o \
 	src/statepath.o
+# The Redis URL parser needs no hiredis (test_redis_url).
+PURE += src/redis-url.o
 UNIT = $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 FUZZ = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 all: cbexec
 
 cbexec: $(OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(DEPLIBS) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(DEPLIBS) $(REDIS_LIBS) $(LDLIBS)
 
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -67,9 +85,10 @@ test: cbexec $(UNIT)
 
 # libFuzzer targets; FUZZTIME seconds each. They link the parsers, the settings
 # table, the configuration reader (which brings libinih with it) and the window
-# decoder.
+# decoder, and the Redis URL parser.
 FUZZTIME ?= 30
-FUZZSRC = src/parse.c src/options.c src/suggest.c src/config.c src/xmalloc.c src/window.c
+FUZZSRC = src/parse.c src/options.c src/suggest.c src/config.c src/xmalloc.c src/window.c \
+	src/redis-url.c
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRC) $(wildcard src/*.h)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 		-fsanitize=fuzzer,address,undefined $(DEPCFLAGS) -Isrc \

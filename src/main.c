@@ -80,7 +80,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("cbexec %s (SQLite %s)\n", CBEXEC_VERSION, store_sqlite_version());
+		/* "cbexec 0.1.0 (SQLite 3.40.1, hiredis 0.14.1 (no TLS))", or
+		 * "..., no Redis support)": what a bug report needs to know. */
+		printf("cbexec %s (SQLite %s, %s)\n", CBEXEC_VERSION, store_sqlite_version(),
+		       store_redis_version());
 		cli_check_stdout();
 		return 0;
 	}

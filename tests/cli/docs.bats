@@ -91,11 +91,14 @@ complete_bash() {
 	[ -z "$missing" ] || { echo "not in cbexec.conf.5:$missing"; return 1; }
 }
 
-@test "--version names cbexec's version and the SQLite in use" {
+@test "--version names cbexec's version, the SQLite in use and the hiredis linked in" {
 	run ./cbexec --version
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^cbexec\ [0-9]+\.[0-9]+\.[0-9]+\ \(SQLite\ ([0-9.]+)\)$ ]]
+	[[ "$output" =~ ^cbexec\ [0-9]+\.[0-9]+\.[0-9]+\ \(SQLite\ ([0-9.]+),\ (hiredis\ ([0-9.]+)\ \(no\ TLS\)|no\ Redis\ support)\)$ ]]
 	[ "${BASH_REMATCH[1]}" = "$(sqlite3 :memory: 'select sqlite_version()')" ]
+	if [ -n "${BASH_REMATCH[3]}" ] && pkg-config --exists hiredis; then
+		[ "${BASH_REMATCH[3]}" = "$(pkg-config --modversion hiredis)" ]
+	fi
 	run ./cbexec -V
 	[ "$status" -eq 0 ]
 	[[ "$output" == "cbexec "* ]]

@@ -88,3 +88,198 @@ step() {
 		FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$off" "$CBEXEC" "$@"
 }
 cb_step() { step "$1" --db "$db" "${@:2}"; }
+
+# Redis servers for the Redis tests, each the test's own: never port 6379,
+# never one started by anyone else, never stopped by name.
+#   redis_start [NAME] [ARG...]      a server on a unix socket (TCP off: port 0)
+#   redis_tcp_start [NAME] [ARG...]  a server on 127.0.0.1 and a free port
+#   redis_sentinel_start NAME MASTER_PORT [MASTER_NAME]
+#                                    a sentinel (TCP) watching 127.0.0.1:MASTER_PORT
+#   redis_stop [NAME]                stops the server by its PID (a stopped one too)
+#   redis_stop_all                   stops every server of the test (or of the
+#                                    file, from teardown_file): call it from teardown
+#   redis_cli [NAME] -- ARG...       redis-cli against server NAME
+# Each start sets REDIS_NAME, REDIS_PID, REDIS_URL (unix://SOCK or
+# redis://127.0.0.1:PORT), and REDIS_SOCK or REDIS_PORT, for the server just
+# started, and remembers them as files in $REDIS_DIR/NAME.{pid,sock,port}.
+# ARGs go to redis-server after its configuration ("--requirepass pw",
+# "--enable-debug-command local"). Servers started from setup_file live in
+# $BATS_FILE_TMPDIR, those of a test in $BATS_TEST_TMPDIR. Without
+# redis-server the test is skipped, with a message saying what to install.
+redis_dir() {
+	REDIS_DIR="${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis"
+	# A unix socket's path is at most 107 bytes; a long TMPDIR makes one elsewhere.
+	if [ ${#REDIS_DIR} -gt 80 ]; then
+		if [ ! -e "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis-short" ]; then
+			mktemp -d /tmp/cbexec-redis.XXXXXX >"${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis-short"
+		fi
+		REDIS_DIR=$(cat "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis-short")
+	fi
+	mkdir -p "$REDIS_DIR"
+}
+
+redis_need() {
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
+		skip "redis-server or redis-cli is not installed (apt-get install redis-server redis-tools)"
+}
+
+# redis_ping NAME: the server answers (PONG, or a refusal that only a running
+# server gives: a password or an ACL it wants).
+redis_ping() {
+	local out
+	out=$(redis_cli "$1" -- ping 2>&1) || true
+	case $out in
+	PONG | *NOAUTH* | *NOPERM* | *WRONGPASS*) return 0 ;;
+	esac
+	return 1
+}
+
+# redis_launch NAME CONF ARG...: starts redis-server CONF ARG... in the
+# background and waits (10 s at most) for it to answer; fails with its log if
+# it does not, or if it exits first.
+redis_launch() {
+	local name=$1 conf=$2 pid tries=200
+	shift 2
+	# Every descriptor redirected, bats's fd 3 too, or bats would wait for the server.
+	redis-server "$conf" "$@" >"$REDIS_DIR/$name.log" 2>&1 </dev/null 3>&- &
+	pid=$!
+	echo "$pid" >"$REDIS_DIR/$name.pid"
+	while ! redis_ping "$name"; do
+		if gone "$pid" || [ "$tries" -le 0 ]; then
+			echo "redis_start: server $name did not start:" >&2
+			cat "$REDIS_DIR/$name.log" >&2
+			redis_stop "$name"
+			return 1
+		fi
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	REDIS_NAME=$name REDIS_PID=$pid
+}
+
+redis_start() {
+	local name=${1:-redis}
+	[ $# -eq 0 ] || shift
+	redis_need
+	redis_dir
+	local sock="$REDIS_DIR/$name.sock" conf="$REDIS_DIR/$name.conf"
+	mkdir -p "$REDIS_DIR/$name.data"
+	cat >"$conf" <<-CONF
+		port 0
+		unixsocket $sock
+		unixsocketperm 700
+		save ""
+		appendonly no
+		daemonize no
+		dir $REDIS_DIR/$name.data
+	CONF
+	echo "$sock" >"$REDIS_DIR/$name.sock.path"
+	rm -f "$REDIS_DIR/$name.port"
+	redis_launch "$name" "$conf" "$@" || return 1
+	REDIS_SOCK=$sock REDIS_URL="unix://$sock" REDIS_PORT=
+}
+
+# A port nothing listens on now, on 127.0.0.1: found by binding to port 0.
+redis_free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# redis_tcp_conf NAME PORT: the configuration of a TCP server (or sentinel).
+redis_tcp_conf() {
+	mkdir -p "$REDIS_DIR/$1.data"
+	cat >"$REDIS_DIR/$1.conf" <<-CONF
+		port $2
+		bind 127.0.0.1
+		save ""
+		appendonly no
+		daemonize no
+		dir $REDIS_DIR/$1.data
+	CONF
+	echo "$2" >"$REDIS_DIR/$1.port"
+	rm -f "$REDIS_DIR/$1.sock.path"
+}
+
+# redis_tcp_launch NAME EXTRA-CONF ARG...: a free port found at run time; if
+# another process takes it before the server binds it, another port.
+redis_tcp_launch() {
+	local name=$1 extra=$2 port try
+	shift 2
+	for try in 1 2 3; do
+		port=$(redis_free_port)
+		redis_tcp_conf "$name" "$port"
+		printf '%s\n' "$extra" >>"$REDIS_DIR/$name.conf"
+		if redis_launch "$name" "$REDIS_DIR/$name.conf" "$@" 2>"$REDIS_DIR/$name.err"; then
+			REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port" REDIS_SOCK=
+			return 0
+		fi
+		grep -q "Address already in use" "$REDIS_DIR/$name.log" || break
+	done
+	cat "$REDIS_DIR/$name.err" >&2
+	return 1
+}
+
+redis_tcp_start() {
+	local name=${1:-redis}
+	[ $# -eq 0 ] || shift
+	redis_need
+	redis_dir
+	redis_tcp_launch "$name" "" "$@"
+}
+
+redis_sentinel_start() {
+	local name=$1 mport=$2 master=${3:-cbexec}
+	redis_need
+	command -v redis-sentinel >/dev/null ||
+		skip "redis-sentinel is not installed (apt-get install redis-sentinel)"
+	redis_dir
+	# Quick to decide in a test: down after 500 ms, failover within 5 s.
+	redis_tcp_launch "$name" "sentinel monitor $master 127.0.0.1 $mport 1
+sentinel down-after-milliseconds $master 500
+sentinel failover-timeout $master 5000
+sentinel parallel-syncs $master 1" --sentinel
+}
+
+# redis_cli [NAME] -- ARG...: redis-cli against server NAME (default: the last started).
+redis_cli() {
+	local name=${REDIS_NAME:-redis}
+	if [ "$1" != "--" ]; then
+		name=$1
+		shift
+	fi
+	[ "$1" != "--" ] || shift
+	redis_dir
+	if [ -e "$REDIS_DIR/$name.port" ]; then
+		redis-cli -h 127.0.0.1 -p "$(cat "$REDIS_DIR/$name.port")" "$@"
+	else
+		redis-cli -s "$(cat "$REDIS_DIR/$name.sock.path")" "$@"
+	fi
+}
+
+redis_stop() {
+	local name=${1:-${REDIS_NAME:-redis}} pid
+	redis_dir
+	[ -e "$REDIS_DIR/$name.pid" ] || return 0
+	pid=$(cat "$REDIS_DIR/$name.pid")
+	# A test may have stopped it (SIGSTOP): it must run to act on SIGTERM.
+	kill -CONT "$pid" 2>/dev/null || true
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_for 5 gone "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait_for 5 gone "$pid"
+	fi
+	rm -f "$REDIS_DIR/$name.pid"
+}
+
+redis_stop_all() {
+	local f
+	redis_dir
+	for f in "$REDIS_DIR"/*.pid; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		redis_stop "${f%.pid}"
+	done
+	if [ -e "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis-short" ]; then
+		rm -rf "$REDIS_DIR"
+		rm -f "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/redis-short"
+	fi
+}
