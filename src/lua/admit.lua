@@ -2,7 +2,11 @@
 -- needs one. ARGV[18] recorded (record's admission: only a change of state
 -- is written, no lease, no bulkhead), ARGV[19] waiting (a bulkhead rejection
 -- now will be retried: nothing written), ARGV[20] the lease's length in ms,
--- ARGV[21] the owner id "BOOTID:PIDNS:PID:STARTTIME".
+-- ARGV[21] the owner id "BOOTID:PIDNS:PID:STARTTIME". The one retry of a
+-- call turned away by leases whose owners the client found dead on its own
+-- host gives those leases as ARGV[23...], removed first, and ARGV[22] "1"
+-- when the first try counted its rejection, which is then counted back: the
+-- call counts once, as the SQLite store's pruning before deciding has it.
 local env = make_env()
 local set = read_settings()
 local limit = tonumber(ARGV[16])
@@ -26,6 +30,12 @@ local dset = set
 if recorded and set.max_concurrent ~= 0 then
 	dset = read_settings()
 	dset.max_concurrent = 0
+end
+for i = 23, #ARGV do
+	redis.call('ZREM', KEYS[2], ARGV[i])
+end
+if ARGV[22] == '1' and st.total_rejected > 0 then
+	st.total_rejected = st.total_rejected - 1
 end
 local members
 if leases_matter(st, dset, env) then

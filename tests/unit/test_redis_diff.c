@@ -639,6 +639,7 @@ static void step_admit(void)
 	arg(&a, "%d", waiting);
 	arg(&a, "%lld", (long long)lease_ms);
 	arg(&a, "%s", OWNER);
+	arg(&a, "0");
 	r = eval(V_ADMIT, &a, now);
 
 	if (!m.exists) {
@@ -929,6 +930,7 @@ static void shipped_clock(void)
 	arg(&a, "0");
 	arg(&a, "1000");
 	arg(&a, "%s", OWNER);
+	arg(&a, "0");
 	argv[0] = "EVALSHA";
 	argv[1] = shipped_sha1[V_ADMIT];
 	argv[2] = "5";
