@@ -777,9 +777,14 @@ static int redis_each(struct store *s, store_each_fn fn, void *ctx)
 		} else if (rows[i]->type != REDIS_REPLY_ARRAY || rows[i]->elements == 0) {
 			/* Deletes remove the name in the same script: a hash gone
 			 * from under its name was evicted or removed by hand. */
-			invalid(s, name, "(all)",
-				"is gone: evicted (see maxmemory-policy in "
-				"cbexec(1)) or removed by hand");
+			char q[ESCAPE_SIZE(64)];
+
+			escape_text(name, q, sizeof(q));
+			snprintf(s->err, sizeof(s->err),
+				 "breaker %s: its hash is gone from the Redis server, its name "
+				 "left in the index: evicted (see maxmemory-policy in cbexec(1)) "
+				 "or removed by hand (cbexec delete forgets the name)",
+				 q);
 			good = false;
 		} else {
 			good = decode_fields(s, name, rows[i]->element, rows[i]->elements, false,
