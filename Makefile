@@ -43,10 +43,9 @@ endif
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCBEXEC_VERSION='"$(VERSION)"' $(DEPCFLAGS) $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-# The Redis store's sources join the build when hiredis does (see the Redis
-# lines below); src/redis-scripts.c is generated from src/lua/.
-REDIS_SRC = src/store-redis.c src/redis-scripts.c
-SRC = $(filter-out $(REDIS_SRC),$(wildcard src/*.c))
+# src/redis-scripts.c is generated from src/lua/ (below); store-redis.c is
+# empty unless CBEXEC_REDIS is defined.
+SRC = $(sort $(wildcard src/*.c) src/redis-scripts.c)
 OBJ = $(SRC:.c=.o)
 # Modules with no I/O (statepath: its judges), linked into the unit tests.
 PURE = src/breaker.o src/window.o src/parse.o src/options.o src/suggest.o src/escape.o \
@@ -87,10 +86,14 @@ src/redis-scripts.c: $(LUA_COMMON) $(LUA_OPS:%=src/lua/%.lua) Makefile
 # of its own: hiredis from pkg-config.
 DIFF_HIREDIS_CFLAGS := $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
 DIFF_HIREDIS_LIBS := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null)
+ifneq ($(DIFF_HIREDIS_LIBS),)
 tests/unit/test_redis_diff: tests/unit/test_redis_diff.c src/breaker.o src/window.o \
 		src/redis-scripts.o tests/unit/tap.h
 	$(CC) $(ALL_CFLAGS) $(DIFF_HIREDIS_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< src/breaker.o \
 		src/window.o src/redis-scripts.o $(DIFF_HIREDIS_LIBS) $(LDLIBS)
+else
+UNIT := $(filter-out tests/unit/test_redis_diff,$(UNIT))
+endif
 
 test: cbexec $(UNIT)
 	tests/run $(UNIT)

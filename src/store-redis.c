@@ -1,4 +1,5 @@
 /* The Redis store: each operation one Lua script (src/lua/), the state machine's twin. */
+#ifdef CBEXEC_REDIS
 #include <errno.h>
 #include <hiredis.h>
 #include <limits.h>
@@ -1008,3 +1009,5 @@ fail:
 	free(s);
 	return rc == STORE_DOWN ? STORE_DOWN : STORE_ERR;
 }
+
+#endif
