@@ -442,6 +442,17 @@ int cli_store_open(struct store **sp, const char *path, enum store_mode mode, ch
 	return rc;
 }
 
+/*
+ * The other commands open a Redis store without the host's "server down"
+ * marker: the marker spares unattended calls a timeout each, but an operator's
+ * trip, reset or status must try the server (and a command that answers with
+ * its state must not answer "not tried" for seconds after some job's timeout).
+ */
+static int open_unmarked(const char *path, enum store_mode mode, char *err, size_t errlen)
+{
+	return store_open(&opened, path, mode, NULL, err, errlen);
+}
+
 /* rc of a store_open: exits unless STORE_OK, missing_exit if there is no file. */
 static void open_result(int rc, const char *path, const char *err, int missing_exit)
 {
@@ -460,8 +471,7 @@ struct store *cli_open_store(const char *path)
 {
 	char err[512];
 
-	open_result(cli_store_open(&opened, path, STORE_CREATE, err, sizeof(err)), path, err,
-		    EXIT_CANCELED);
+	open_result(open_unmarked(path, STORE_CREATE, err, sizeof(err)), path, err, EXIT_CANCELED);
 	return opened;
 }
 
@@ -469,7 +479,7 @@ struct store *cli_open_store_existing(const char *path)
 {
 	char err[512];
 
-	open_result(cli_store_open(&opened, path, STORE_EXISTING, err, sizeof(err)), path, err,
+	open_result(open_unmarked(path, STORE_EXISTING, err, sizeof(err)), path, err,
 		    EXIT_CANCELED);
 	return opened;
 }
@@ -478,8 +488,7 @@ struct store *cli_open_store_readonly(const char *path, int missing_exit)
 {
 	char err[512];
 
-	open_result(cli_store_open(&opened, path, STORE_READONLY, err, sizeof(err)), path, err,
-		    missing_exit);
+	open_result(open_unmarked(path, STORE_READONLY, err, sizeof(err)), path, err, missing_exit);
 	return opened;
 }
 

@@ -86,7 +86,9 @@ struct store *cli_open_store_existing(const char *path);
 /* Opens the store read-only (creating nothing) or exits: missing_exit if the
  * file does not exist, 125 on any other problem. */
 struct store *cli_open_store_readonly(const char *path, int missing_exit);
-/* store_open with the host's own state file as local (see store_open). */
+/* For the calls (run, check): store_open with the host's own state file as
+ * local, so that a Redis server found down is skipped for a while (see
+ * store_open); the cli_open_store* functions open without that marker. */
 int cli_store_open(struct store **sp, const char *path, enum store_mode mode, char *err,
 		   size_t errlen);
 /* Exits 125 if any name is not a valid breaker name. */

@@ -14,10 +14,9 @@ static const struct store_ops *ops(const struct store *s)
 static const char *const redis_schemes[] = { "redis://", "rediss://", "unix://",
 					     "redis-sentinel://" };
 
-/* The length of location's Redis scheme with its "://", or 0 for a path. A
- * scheme is case-insensitive (RFC 3986); compared by hand, in ASCII, since
- * every call asks and a libc function more is a relocation more at start. */
-/* Does s begin with lower (lower case), in any case? */
+/* Does s begin with lower (lower case), in any case? Compared by hand, in
+ * ASCII, since every call asks and a libc function more is a relocation more
+ * at start. */
 static bool ascii_prefix(const char *s, const char *lower)
 {
 	for (; *lower; s++, lower++)
@@ -26,6 +25,8 @@ static bool ascii_prefix(const char *s, const char *lower)
 	return true;
 }
 
+/* The length of location's Redis scheme with its "://", or 0 for a path. A
+ * scheme is case-insensitive (RFC 3986). */
 static size_t redis_scheme(const char *location)
 {
 	for (size_t i = 0; i < sizeof(redis_schemes) / sizeof(*redis_schemes); i++)
@@ -43,12 +44,15 @@ bool store_is_redis(const char *location)
  * A password can sit in two places of a Redis URL: the user information
  * (redis://user:PASS@host, redis://:PASS@host; and redis://PASS@host, which
  * redis-cli reads as a password) and a query parameter whose name holds
- * "password" (password=, sentinel_password=). Both become ***. A file path is
- * printed as it is.
+ * "pass" (password=, a mistyped pass=). Both become ***. The user information
+ * ends at the last @ of the whole location, not at the first ? or #: a
+ * password may hold those, badly escaped, and a host never holds an @. What
+ * this hides of a query that holds an @ is better hidden than a password
+ * shown. A file path is printed as it is.
  */
 void store_location_mask(const char *location, char *buf, size_t len)
 {
-	const char *p, *auth, *end, *at = NULL, *colon;
+	const char *p, *auth, *end, *at, *colon;
 	size_t o = 0;
 
 	if (len == 0)
@@ -68,22 +72,19 @@ void store_location_mask(const char *location, char *buf, size_t len)
 		return;
 	}
 	auth = location + redis_scheme(location);
-	end = auth + strcspn(auth, "?#");
-	/* The last @ of the part before the query: a password may hold a
-	 * (badly escaped) @ of its own, a host never does. */
-	for (p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
+	at = strrchr(auth, '@');
 	PUT(location, (size_t)(auth - location));
 	if (at) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon)
+		if (colon && !memchr(auth, '?', (size_t)(colon - auth)) &&
+		    !memchr(auth, '#', (size_t)(colon - auth)))
 			PUT(auth, (size_t)(colon + 1 - auth));
 		PUT("***", 3);
 		p = at;
 	} else {
 		p = auth;
 	}
+	end = p + strcspn(p, "?#");
 	PUT(p, (size_t)(end - p));
 	/* The query: name=value pairs after ? separated by &. */
 	for (p = end; *p;) {
@@ -93,8 +94,8 @@ void store_location_mask(const char *location, char *buf, size_t len)
 
 		if (eq) {
 			key = (size_t)(eq - (p + 1));
-			for (size_t i = 0; i + 8 <= key; i++)
-				if (ascii_prefix(p + 1 + i, "password"))
+			for (size_t i = 0; i + 4 <= key; i++)
+				if (ascii_prefix(p + 1 + i, "pass"))
 					secret = true;
 		}
 		if (secret) {

@@ -59,7 +59,14 @@ int main(void)
 		"redis-sentinel://h1,h2/0?sentinelMasterId=m&sentinelPassword=***&prefix=cb:");
 	mask_is("redis://u:p@h/0?PASSWORD=q", "redis://u:***@h/0?PASSWORD=***");
 	mask_is("redis://127.0.0.1:7000/0", "redis://127.0.0.1:7000/0");
-	mask_is("redis://h/0?prefix=a@b", "redis://h/0?prefix=a@b");
+	/* The user information ends at the last @: a password with ? or # in it
+	 * stays hidden, and an @ in the query hides more than it must. */
+	mask_is("redis://:pa#ss@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0");
+	mask_is("redis://:pa?ss@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0");
+	mask_is("redis://pa?ss@h/0", "redis://***@h/0");
+	mask_is("redis://u:pa?s:s@h/0", "redis://u:***@h/0");
+	mask_is("redis://h/0?pass=s3cret", "redis://h/0?pass=***");
+	mask_is("redis://h/0?prefix=a@b", "redis://***@b");
 	mask_is("unix:///tmp/r.sock", "unix:///tmp/r.sock");
 	mask_is("/home/u/.local/state/cbexec/user:pw@x.db",
 		"/home/u/.local/state/cbexec/user:pw@x.db");
