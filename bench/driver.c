@@ -5,7 +5,9 @@
  *	always first. Prints per command the median, 10th and 90th percentile wall time in
  *	microseconds, and for every command after the first the median over rounds of
  *	time(cmd) / time(first cmd) of the same round: both ran within a few milliseconds of each
- *	other, so drift in the machine's speed cancels out of the ratio.
+ *	other, so drift in the machine's speed cancels out of the ratio. Command J also gets
+ *	ratio_K, the same median of time(J) / time(K) for every K between 1 and J-1 (Redis
+ *	against SQLite, say, not only both against the first).
  * driver par PROCS CALLS EXP CMD... [::: EXP CMD...]...
  *	PROCS workers, released together, each run CALLS commands one after another (cycling
  *	through the commands given). Prints wall seconds and calls per second.
@@ -133,6 +135,11 @@ static void mode_time(int rounds, int warmup, struct cmd *cs, int n, int devnull
 			for (int i = 0; i < rounds; i++)
 				r[i] = t[i * n + j] / t[i * n];
 			printf(" ratio %.3f", pct(r, rounds, 0.5));
+		}
+		for (int k = 1; k < j; k++) {
+			for (int i = 0; i < rounds; i++)
+				r[i] = t[i * n + j] / t[i * n + k];
+			printf(" ratio_%d %.3f", k, pct(r, rounds, 0.5));
 		}
 		putchar('\n');
 	}
