@@ -250,6 +250,16 @@ static redisContext *connect_to(struct redis_conn *c, const char *host, int port
 	return ctx;
 }
 
+const char *redis_conn_acl_hint(const char *reply, size_t len)
+{
+	static const char noscript_acl[] = "can't run this command";
+
+	if ((len >= 6 && strncmp(reply, "NOPERM", 6) == 0) ||
+	    memmem(reply, len, noscript_acl, sizeof(noscript_acl) - 1))
+		return "; give the Redis user the ACL in cbexec(1), REDIS";
+	return "";
+}
+
 /* An error reply to a request of the handshake, said plainly. */
 static int refused(const redisReply *r, const char *what, char *err, size_t errlen)
 {
@@ -257,8 +267,8 @@ static int refused(const redisReply *r, const char *what, char *err, size_t errl
 		snprintf(err, errlen, "%s: %.*s", what, (int)(r->len > 200 ? 200 : r->len), r->str);
 		return STORE_DOWN;
 	}
-	return fail(err, errlen, "%s refused: %.*s", what, (int)(r->len > 200 ? 200 : r->len),
-		    r->str);
+	return fail(err, errlen, "%s refused: %.*s%s", what, (int)(r->len > 200 ? 200 : r->len),
+		    r->str, redis_conn_acl_hint(r->str, r->len));
 }
 
 /* AUTH and SELECT on a fresh connection to the server. */
@@ -534,7 +544,8 @@ struct redisReply *redis_conn_eval(struct redis_conn *c, const struct redis_scri
 		return NULL;
 	if (r->type == REDIS_REPLY_ERROR) {
 		*rc = transient_error(r) ? STORE_DOWN : STORE_ERR;
-		snprintf(err, errlen, "%s: %.*s", what, (int)(r->len > 300 ? 300 : r->len), r->str);
+		snprintf(err, errlen, "%s: %.*s%s", what, (int)(r->len > 300 ? 300 : r->len),
+			 r->str, redis_conn_acl_hint(r->str, r->len));
 		freeReplyObject(r);
 		return NULL;
 	}

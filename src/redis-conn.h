@@ -74,6 +74,12 @@ void redis_conn_close(struct redis_conn *c);
 struct redisContext *redis_conn_context(struct redis_conn *c);
 const struct redis_url *redis_conn_url(const struct redis_conn *c);
 
+/* What to add to a server's error reply that says the user's ACL forbids a
+ * command or a key (NOPERM, or a script's "can't run this command"): "" for
+ * any other reply. The server names neither the ACL cbexec needs nor, from
+ * a script, the command. */
+const char *redis_conn_acl_hint(const char *reply, size_t len);
+
 /* A Lua script of the store; sha1 is its SHA-1 in hex, computed at build time. */
 struct redis_script {
 	const char *name;

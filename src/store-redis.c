@@ -483,6 +483,11 @@ static int redis_now(struct store *s, struct breaker_env *env)
 			      strtoll(r->element[1]->str, NULL, 10) / 1000;
 		env->boot_ms = 0;
 		env->boot_id = 0;
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		/* NOPERM, say: the server's reason, not "unexpected". */
+		snprintf(s->err, sizeof(s->err), "TIME: %.300s%s", r->str,
+			 redis_conn_acl_hint(r->str, r->len));
+		rc = STORE_ERR;
 	} else {
 		snprintf(s->err, sizeof(s->err), "TIME: an unexpected reply from the Redis server");
 		rc = STORE_ERR;
@@ -684,7 +689,8 @@ static int pipeline_reply(struct store *s, redisReply **r)
 		return STORE_DOWN;
 	}
 	if ((*r)->type == REDIS_REPLY_ERROR) {
-		snprintf(s->err, sizeof(s->err), "the Redis server: %.300s", (*r)->str);
+		snprintf(s->err, sizeof(s->err), "the Redis server: %.300s%s", (*r)->str,
+			 redis_conn_acl_hint((*r)->str, (*r)->len));
 		freeReplyObject(*r);
 		*r = NULL;
 		return STORE_ERR;

@@ -272,6 +272,37 @@ every_command() {
 	done
 }
 
+@test "a user without the ACL: a clear error naming cbexec(1), 125 for readers and changes, the job runs" {
+	with_redis
+	redis_start r
+	# EVALSHA and EVAL, but not the commands the scripts run.
+	acl_set r '+evalsha +eval +time'
+	local url="unix://cbexec:s3cret@$REDIS_SOCK"
+	run --separate-stderr "$CBEXEC" --db "$url" -n a -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == "cbexec: warning: unix://cbexec:***@$REDIS_SOCK: "*"the ACL in cbexec(1)"*"; running the command without the breaker" ]]
+	[[ "$stderr" != *s3cret* ]]
+	run --separate-stderr "$CBEXEC" trip --db "$url" a
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"the ACL in cbexec(1)"* ]]
+	# Nothing of the index either.
+	acl_set r '+evalsha +eval'
+	local cmd
+	for cmd in status history metrics; do
+		run --separate-stderr "$CBEXEC" "$cmd" --db "$url"
+		echo "$cmd: $status: $stderr"
+		[ "$status" -eq 125 ]
+		[[ "$stderr" == *NOPERM*"the ACL in cbexec(1)"* ]]
+	done
+	# Other keys than the prefix's: the key pattern is the ACL's too.
+	ACL_KEYS='~other:*' acl_set r
+	run --separate-stderr "$CBEXEC" status --db "$url" a
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"no permissions to access one of the keys"*"the ACL in cbexec(1)"* ]]
+	# A refusal is not an outage.
+	[ "$(markers)" -eq 0 ]
+}
+
 @test "Redis stopped (SIGSTOP): each call waits at most the timeout and runs; the marker spares the next" {
 	with_redis
 	redis_start r
