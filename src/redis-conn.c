@@ -148,6 +148,12 @@ static bool timed_out(const redisContext *ctx, int saved_errno)
 					    saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS);
 }
 
+void redis_conn_io_failed(struct redis_conn *c, int saved_errno)
+{
+	if (c && c->ctx && timed_out(c->ctx, saved_errno))
+		redis_conn_mark_down(c);
+}
+
 /* A failed request or connection: STORE_DOWN (a timeout marks the server
  * down), with what happened in err. */
 static int io_fail(struct redis_conn *c, const redisContext *ctx, int saved_errno, bool connecting,

@@ -67,8 +67,12 @@ struct redis_conn;
 int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const char *marker,
 		    char *err, size_t errlen);
 /* After a request timed out on an open connection: makes the marker fresh.
- * redis_conn_eval does it itself; this is for the pipelined reads. */
+ * redis_conn_eval does it itself. */
 void redis_conn_mark_down(struct redis_conn *c);
+/* After a request on the context failed (errno as the hiredis call left it):
+ * marks the server down only if it was a timeout, as redis_conn_eval does; a
+ * closed connection or a refusal is not an outage. For the pipelined reads. */
+void redis_conn_io_failed(struct redis_conn *c, int saved_errno);
 void redis_conn_close(struct redis_conn *c);
 /* The hiredis context, for pipelined reads (redisAppendCommand/redisGetReply). */
 struct redisContext *redis_conn_context(struct redis_conn *c);

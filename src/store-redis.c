@@ -121,16 +121,16 @@ static void add_common(struct store *s, struct call_args *a, const char *name,
 	add(a, "%.17g", jitter);
 }
 
-/* A request that did not come back in time marks the server down for this
- * host, so that the next calls do not each wait the timeout. */
+/* A request that did not come back in time has marked the server down for
+ * this host (redis_conn_eval), so that the next calls do not each wait the
+ * timeout; a lost connection or a busy server has not: the next call finds
+ * a restarted server at once. */
 static redisReply *eval(struct store *s, const struct redis_script *script, struct call_args *a,
 			int *rc)
 {
 	redisReply *r = redis_conn_eval(s->conn, script, NKEYS, a->n, a->v, a->len, rc, s->err,
 					sizeof(s->err));
 
-	if (!r && *rc == STORE_DOWN)
-		redis_conn_mark_down(s->conn);
 	if (!r && *rc == 0)
 		*rc = STORE_ERR;
 	return r;
@@ -468,12 +468,15 @@ static void redis_set_lock_timeout(struct store *s, int64_t ms)
 static int redis_now(struct store *s, struct breaker_env *env)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
-	redisReply *r = redisCommand(ctx, "TIME");
-	int rc = STORE_OK;
+	redisReply *r;
+	int rc = STORE_OK, saved;
 
+	errno = 0;
+	r = redisCommand(ctx, "TIME");
+	saved = errno;
 	if (!r) {
 		snprintf(s->err, sizeof(s->err), "TIME: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
+		redis_conn_io_failed(s->conn, saved);
 		return STORE_DOWN;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -682,10 +685,13 @@ static int name_cmp(const void *a, const void *b)
 static int pipeline_reply(struct store *s, redisReply **r)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
+	int saved;
 
+	errno = 0;
 	if (redisGetReply(ctx, (void **)r) != REDIS_OK || !*r) {
+		saved = errno;
 		snprintf(s->err, sizeof(s->err), "the Redis server: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
+		redis_conn_io_failed(s->conn, saved);
 		return STORE_DOWN;
 	}
 	if ((*r)->type == REDIS_REPLY_ERROR) {

@@ -362,6 +362,55 @@ every_command() {
 	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" -le 4 ]
 }
 
+@test "Redis restarted during a call: the command's status kept, no marker, the next call counted" {
+	with_redis
+	redis_start r
+	local url="unix://$REDIS_SOCK" pid
+	"$CBEXEC" --db "$url" -n a -- sh -c "$HOLD; exit 6" sh "$BATS_TEST_TMPDIR/h" \
+		2>"$BATS_TEST_TMPDIR/held.err" &
+	pid=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	# The connection the call holds is closed under it; the server is back
+	# before the call records its outcome.
+	redis_stop r
+	redis_start r
+	touch "$BATS_TEST_TMPDIR/h.go"
+	local rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/held.err"
+	[ "$rc" -eq 6 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/held.err")" == *"script record: "*"; the outcome of this call was not recorded"* ]]
+	# Not an outage: the next call goes to the server at once, and counts.
+	[ "$(markers)" -eq 0 ]
+	run --separate-stderr "$CBEXEC" --db "$url" -n a -- true
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" = 1 ]
+}
+
+@test "a busy server (a script running too long) is not an outage: no marker" {
+	with_redis
+	redis_start r --busy-reply-threshold 50
+	local url="unix://$REDIS_SOCK" pid
+	run "$CBEXEC" --db "$url" -n a -- true
+	[ "$status" -eq 0 ]
+	# A script of someone else's that runs until SCRIPT KILL (10 s at most).
+	redis_cli -- EVAL "local t = redis.call('TIME')[1] + 10 while redis.call('TIME')[1] + 0 < t do end" 0 \
+		>/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_for 5 sh -c "redis-cli -s '$REDIS_SOCK' PING 2>&1 | grep -q BUSY"
+	elapsed "$CBEXEC" --db "$url" -n a -- sh -c 'exit 3'
+	[ "$rc" -eq 3 ]
+	[[ "$err" == *BUSY* ]]
+	[ "$(markers)" -eq 0 ]
+	redis_cli -- SCRIPT KILL
+	wait "$pid" || true
+	run --separate-stderr "$CBEXEC" --db "$url" -n a -- true
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" = 2 ]
+}
+
 @test "the marker is one per server: another server's calls are not skipped" {
 	with_redis
 	redis_start one
