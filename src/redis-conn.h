@@ -69,13 +69,19 @@ int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const cha
 /* After a request timed out on an open connection: makes the marker fresh.
  * redis_conn_eval does it itself. */
 void redis_conn_mark_down(struct redis_conn *c);
-/* After a request on the context failed (errno as the hiredis call left it):
- * marks the server down only if it was a timeout, as redis_conn_eval does; a
- * closed connection or a refusal is not an outage. For the pipelined reads. */
-void redis_conn_io_failed(struct redis_conn *c, int saved_errno);
 void redis_conn_close(struct redis_conn *c);
-/* The hiredis context, for pipelined reads (redisAppendCommand/redisGetReply). */
+/* The hiredis context, for pipelined reads: redisAppendCommand, then
+ * redis_conn_get_reply. */
 struct redisContext *redis_conn_context(struct redis_conn *c);
+/* One command (no reply to parse beyond hiredis's), or the next reply of a
+ * pipeline, with SIGPIPE held off as for every request: the reply (an error
+ * reply is one; freeReplyObject it), or NULL with rc STORE_DOWN and err. Only
+ * a timeout marks the server down; a lost connection or a refusal is not an
+ * outage. */
+struct redisReply *redis_conn_command(struct redis_conn *c, const char *what, int argc,
+				      const char **argv, int *rc, char *err, size_t errlen);
+struct redisReply *redis_conn_get_reply(struct redis_conn *c, const char *what, int *rc, char *err,
+					size_t errlen);
 const struct redis_url *redis_conn_url(const struct redis_conn *c);
 
 /* What to add to a server's error reply that says the user's ACL forbids a

@@ -467,18 +467,12 @@ static void redis_set_lock_timeout(struct store *s, int64_t ms)
 /* The server's TIME: the clock of every change this store makes. */
 static int redis_now(struct store *s, struct breaker_env *env)
 {
-	redisContext *ctx = redis_conn_context(s->conn);
+	const char *argv[] = { "TIME" };
 	redisReply *r;
-	int rc = STORE_OK, saved;
+	int rc = STORE_OK;
 
-	errno = 0;
-	r = redisCommand(ctx, "TIME");
-	saved = errno;
-	if (!r) {
-		snprintf(s->err, sizeof(s->err), "TIME: %s", ctx->errstr);
-		redis_conn_io_failed(s->conn, saved);
-		return STORE_DOWN;
-	}
+	if (!(r = redis_conn_command(s->conn, "TIME", 1, argv, &rc, s->err, sizeof(s->err))))
+		return rc;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[1]->type == REDIS_REPLY_STRING) {
@@ -684,16 +678,11 @@ static int name_cmp(const void *a, const void *b)
 /* Reads a pipelined reply; a lost server is STORE_DOWN. */
 static int pipeline_reply(struct store *s, redisReply **r)
 {
-	redisContext *ctx = redis_conn_context(s->conn);
-	int saved;
+	int rc;
 
-	errno = 0;
-	if (redisGetReply(ctx, (void **)r) != REDIS_OK || !*r) {
-		saved = errno;
-		snprintf(s->err, sizeof(s->err), "the Redis server: %s", ctx->errstr);
-		redis_conn_io_failed(s->conn, saved);
-		return STORE_DOWN;
-	}
+	if (!(*r = redis_conn_get_reply(s->conn, "reading the breakers", &rc, s->err,
+					sizeof(s->err))))
+		return rc;
 	if ((*r)->type == REDIS_REPLY_ERROR) {
 		snprintf(s->err, sizeof(s->err), "the Redis server: %.300s%s", (*r)->str,
 			 redis_conn_acl_hint((*r)->str, (*r)->len));

@@ -388,6 +388,35 @@ every_command() {
 	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" = 1 ]
 }
 
+@test "a server that closes the connection (maxclients reached): 125 with a message, not death by SIGPIPE" {
+	with_redis
+	redis_start r --maxclients 1
+	local url="unix://$REDIS_SOCK" pid cmd i
+	run "$CBEXEC" --db "$url" -n a -- true
+	[ "$status" -eq 0 ]
+	# One client holds the only connection the server takes (10 s at most).
+	redis_cli -- BLPOP nothing 10 >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_for 5 sh -c "redis-cli -s '$REDIS_SOCK' PING 2>&1 | grep -q 'max number of clients'"
+	# The server accepts, says why and closes: whether its reply or the
+	# closed socket comes first is a race, so each reader is asked thrice.
+	for cmd in status history metrics "trip a" "reset a"; do
+		for i in 1 2 3; do
+			# shellcheck disable=SC2086
+			elapsed "$CBEXEC" $cmd --db "$url"
+			[ "$rc" -eq 125 ]
+			[[ "$err" == *"max number of clients reached"* || "$err" == *"the server closed the connection"* ]]
+		done
+	done
+	elapsed "$CBEXEC" --db "$url" -n a -- sh -c 'exit 4'
+	[ "$rc" -eq 4 ]
+	[[ "$err" == *"; running the command without the breaker" ]]
+	# Not an outage: no marker.
+	[ "$(markers)" -eq 0 ]
+	kill "$pid"
+	wait "$pid" || true
+}
+
 @test "a busy server (a script running too long) is not an outage: no marker" {
 	with_redis
 	redis_start r --busy-reply-threshold 50
