@@ -462,7 +462,7 @@ every_command() {
 	kill -CONT "$one_pid"
 }
 
-@test "a marker that is a symbolic link is not believed" {
+@test "a marker that is a symbolic link, or another user's, is not believed" {
 	with_redis
 	redis_start r
 	kill -STOP "$REDIS_PID"
@@ -478,6 +478,20 @@ every_command() {
 	run --separate-stderr "$CBEXEC" status --db "unix://$REDIS_SOCK"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" != *"not tried"* ]]
+	# Nor a fresh one of another user's (only root can make one here).
+	[ "$(id -u)" -eq 0 ] || skip "not root: cannot give the marker to another user"
+	rm "$m"
+	touch "$m"
+	chown 65534 "$m"
+	run --separate-stderr "$CBEXEC" status --db "unix://$REDIS_SOCK"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"not tried"* ]]
+	# The same file of the caller's is believed (the test can fail).
+	chown 0 "$m"
+	touch "$m"
+	run --separate-stderr "$CBEXEC" status --db "unix://$REDIS_SOCK"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"not tried"* ]]
 }
 
 @test "an unreachable server (nothing listens on the port): the job runs at once, nothing marked" {
@@ -628,6 +642,8 @@ reads_a() {
 	[ "$status" -eq 75 ]
 	# The replica has it all before the primary dies.
 	[ "$(redis_cli primary -- WAIT 1 5000)" = 1 ]
+	local t0
+	t0=$(date +%s%N)
 	redis_stop primary
 	# Meanwhile each call waits at most a timeout or two, and runs.
 	elapsed "$CBEXEC" --db "$url" -n b -- true
@@ -638,6 +654,7 @@ reads_a() {
 		cat "$BATS_TEST_TMPDIR/reads_a"
 		false
 	}
+	echo "served by the promoted replica $((($(date +%s%N) - t0) / 1000000)) ms after the primary was stopped"
 	[ "$(redis_cli replica -- ROLE | head -1)" = master ]
 	run --separate-stderr "$CBEXEC" --db "$url" -n a -- true
 	[ "$status" -eq 75 ]
