@@ -160,8 +160,12 @@ static int io_fail(struct redis_conn *c, const redisContext *ctx, int saved_errn
 		snprintf(err, errlen, "%s: no answer within %lldms (%s= in the URL)", what,
 			 (long long)(connecting ? c->u.connect_timeout_ms : c->u.timeout_ms),
 			 connecting ? "connect_timeout" : "timeout");
-	} else if (ctx->err == REDIS_ERR_EOF) {
-		snprintf(err, errlen, "%s: the server closed the connection", what);
+	} else if (ctx->err == REDIS_ERR_EOF || saved_errno == EPIPE || saved_errno == ECONNRESET) {
+		/* A restart, or maxclients: the server's reason is lost with
+		 * the connection. */
+		snprintf(err, errlen,
+			 "%s: the server closed the connection (restarted, or at maxclients?)",
+			 what);
 	} else {
 		snprintf(err, errlen, "%s: %s", what, ctx->errstr);
 	}
@@ -185,31 +189,48 @@ static bool transient_error(const redisReply *r)
 	return false;
 }
 
+/* A server that closed the connection makes the write raise SIGPIPE, which
+ * would kill a cbexec that does not ignore it (only run and record do): a
+ * status against a server at maxclients died of it, exit 141. Blocked around
+ * every write, and a SIGPIPE it raised taken back, so that the request fails
+ * with EPIPE instead. */
+static void pipe_block(sigset_t *old)
+{
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, old);
+}
+
+static void pipe_restore(const sigset_t *old)
+{
+	sigset_t pipe, pending;
+
+	if (sigismember(old, SIGPIPE))
+		return;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+		(void)sigtimedwait(&pipe, NULL, &(struct timespec){ 0 });
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* One request on ctx: its reply, or NULL with rc and err. An error reply is a
  * reply: the caller judges it. */
 static redisReply *request(struct redis_conn *c, redisContext *ctx, const char *what, int argc,
 			   const char **argv, const size_t *argvlen, int *rc, char *err,
 			   size_t errlen)
 {
-	sigset_t pipe, old, pending;
+	sigset_t old;
 	redisReply *r;
 	int saved;
 
-	/* A server that closed the connection makes the write raise SIGPIPE,
-	 * which would kill a cbexec that does not ignore it (only run and
-	 * record do). Blocked around the request, and a SIGPIPE it raised taken
-	 * back, so that the request fails with EPIPE instead. */
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe, &old);
+	pipe_block(&old);
 	errno = 0;
 	r = redisCommandArgv(ctx, argc, argv, argvlen);
 	saved = errno;
-	if (!sigismember(&old, SIGPIPE)) {
-		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
-			(void)sigtimedwait(&pipe, NULL, &(struct timespec){ 0 });
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	}
+	pipe_restore(&old);
 	if (!r) {
 		*rc = io_fail(c, ctx, saved, false, what, err, errlen);
 		return NULL;
@@ -250,6 +271,16 @@ static redisContext *connect_to(struct redis_conn *c, const char *host, int port
 	return ctx;
 }
 
+const char *redis_conn_acl_hint(const char *reply, size_t len)
+{
+	static const char noscript_acl[] = "can't run this command";
+
+	if ((len >= 6 && strncmp(reply, "NOPERM", 6) == 0) ||
+	    memmem(reply, len, noscript_acl, sizeof(noscript_acl) - 1))
+		return "; give the Redis user the ACL in cbexec(1), REDIS";
+	return "";
+}
+
 /* An error reply to a request of the handshake, said plainly. */
 static int refused(const redisReply *r, const char *what, char *err, size_t errlen)
 {
@@ -257,8 +288,8 @@ static int refused(const redisReply *r, const char *what, char *err, size_t errl
 		snprintf(err, errlen, "%s: %.*s", what, (int)(r->len > 200 ? 200 : r->len), r->str);
 		return STORE_DOWN;
 	}
-	return fail(err, errlen, "%s refused: %.*s", what, (int)(r->len > 200 ? 200 : r->len),
-		    r->str);
+	return fail(err, errlen, "%s refused: %.*s%s", what, (int)(r->len > 200 ? 200 : r->len),
+		    r->str, redis_conn_acl_hint(r->str, r->len));
 }
 
 /* AUTH and SELECT on a fresh connection to the server. */
@@ -487,6 +518,34 @@ const struct redis_url *redis_conn_url(const struct redis_conn *c)
 	return &c->u;
 }
 
+struct redisReply *redis_conn_command(struct redis_conn *c, const char *what, int argc,
+				      const char **argv, int *rc, char *err, size_t errlen)
+{
+	*rc = 0;
+	return request(c, c->ctx, what, argc, argv, NULL, rc, err, errlen);
+}
+
+struct redisReply *redis_conn_get_reply(struct redis_conn *c, const char *what, int *rc, char *err,
+					size_t errlen)
+{
+	sigset_t old;
+	void *r = NULL;
+	int saved, got;
+
+	*rc = 0;
+	/* The first read of a pipeline writes the requests appended before it. */
+	pipe_block(&old);
+	errno = 0;
+	got = redisGetReply(c->ctx, &r);
+	saved = errno;
+	pipe_restore(&old);
+	if (got != REDIS_OK || !r) {
+		*rc = io_fail(c, c->ctx, saved, false, what, err, errlen);
+		return NULL;
+	}
+	return r;
+}
+
 static bool noscript(const redisReply *r)
 {
 	return r->type == REDIS_REPLY_ERROR && r->len >= 8 && strncmp(r->str, "NOSCRIPT", 8) == 0;
@@ -534,7 +593,8 @@ struct redisReply *redis_conn_eval(struct redis_conn *c, const struct redis_scri
 		return NULL;
 	if (r->type == REDIS_REPLY_ERROR) {
 		*rc = transient_error(r) ? STORE_DOWN : STORE_ERR;
-		snprintf(err, errlen, "%s: %.*s", what, (int)(r->len > 300 ? 300 : r->len), r->str);
+		snprintf(err, errlen, "%s: %.*s%s", what, (int)(r->len > 300 ? 300 : r->len),
+			 r->str, redis_conn_acl_hint(r->str, r->len));
 		freeReplyObject(r);
 		return NULL;
 	}

@@ -67,12 +67,28 @@ struct redis_conn;
 int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const char *marker,
 		    char *err, size_t errlen);
 /* After a request timed out on an open connection: makes the marker fresh.
- * redis_conn_eval does it itself; this is for the pipelined reads. */
+ * redis_conn_eval does it itself. */
 void redis_conn_mark_down(struct redis_conn *c);
 void redis_conn_close(struct redis_conn *c);
-/* The hiredis context, for pipelined reads (redisAppendCommand/redisGetReply). */
+/* The hiredis context, for pipelined reads: redisAppendCommand, then
+ * redis_conn_get_reply. */
 struct redisContext *redis_conn_context(struct redis_conn *c);
+/* One command (no reply to parse beyond hiredis's), or the next reply of a
+ * pipeline, with SIGPIPE held off as for every request: the reply (an error
+ * reply is one; freeReplyObject it), or NULL with rc STORE_DOWN and err. Only
+ * a timeout marks the server down; a lost connection or a refusal is not an
+ * outage. */
+struct redisReply *redis_conn_command(struct redis_conn *c, const char *what, int argc,
+				      const char **argv, int *rc, char *err, size_t errlen);
+struct redisReply *redis_conn_get_reply(struct redis_conn *c, const char *what, int *rc, char *err,
+					size_t errlen);
 const struct redis_url *redis_conn_url(const struct redis_conn *c);
+
+/* What to add to a server's error reply that says the user's ACL forbids a
+ * command or a key (NOPERM, or a script's "can't run this command"): "" for
+ * any other reply. The server names neither the ACL cbexec needs nor, from
+ * a script, the command. */
+const char *redis_conn_acl_hint(const char *reply, size_t len);
 
 /* A Lua script of the store; sha1 is its SHA-1 in hex, computed at build time. */
 struct redis_script {

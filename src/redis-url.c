@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -480,13 +481,15 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	snprintf(u->prefix, sizeof(u->prefix), "%s", DEFAULT_PREFIX);
 	u->connect_timeout_ms = CONNECT_TIMEOUT_MS;
 	u->timeout_ms = TIMEOUT_MS;
-	if (strncmp(url, "rediss://", 9) == 0)
+	/* Case-insensitive, as store_is_redis() judges the scheme (RFC 3986): a
+	 * location it sent here is never "not a Redis URL". */
+	if (strncasecmp(url, "rediss://", 9) == 0)
 		return fail(err, errlen,
 			    "rediss:// (TLS) is not supported: this cbexec's Redis client "
 			    "(hiredis) has no TLS; use a unix:// socket, a trusted network, or "
 			    "a TLS tunnel such as stunnel or spiped");
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strncmp(url, schemes[i].scheme, strlen(schemes[i].scheme)) == 0) {
+		if (strncasecmp(url, schemes[i].scheme, strlen(schemes[i].scheme)) == 0) {
 			u->kind = schemes[i].kind;
 			rest = url + strlen(schemes[i].scheme);
 		}

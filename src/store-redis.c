@@ -121,16 +121,16 @@ static void add_common(struct store *s, struct call_args *a, const char *name,
 	add(a, "%.17g", jitter);
 }
 
-/* A request that did not come back in time marks the server down for this
- * host, so that the next calls do not each wait the timeout. */
+/* A request that did not come back in time has marked the server down for
+ * this host (redis_conn_eval), so that the next calls do not each wait the
+ * timeout; a lost connection or a busy server has not: the next call finds
+ * a restarted server at once. */
 static redisReply *eval(struct store *s, const struct redis_script *script, struct call_args *a,
 			int *rc)
 {
 	redisReply *r = redis_conn_eval(s->conn, script, NKEYS, a->n, a->v, a->len, rc, s->err,
 					sizeof(s->err));
 
-	if (!r && *rc == STORE_DOWN)
-		redis_conn_mark_down(s->conn);
 	if (!r && *rc == 0)
 		*rc = STORE_ERR;
 	return r;
@@ -467,15 +467,12 @@ static void redis_set_lock_timeout(struct store *s, int64_t ms)
 /* The server's TIME: the clock of every change this store makes. */
 static int redis_now(struct store *s, struct breaker_env *env)
 {
-	redisContext *ctx = redis_conn_context(s->conn);
-	redisReply *r = redisCommand(ctx, "TIME");
+	const char *argv[] = { "TIME" };
+	redisReply *r;
 	int rc = STORE_OK;
 
-	if (!r) {
-		snprintf(s->err, sizeof(s->err), "TIME: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
-		return STORE_DOWN;
-	}
+	if (!(r = redis_conn_command(s->conn, "TIME", 1, argv, &rc, s->err, sizeof(s->err))))
+		return rc;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[1]->type == REDIS_REPLY_STRING) {
@@ -483,6 +480,11 @@ static int redis_now(struct store *s, struct breaker_env *env)
 			      strtoll(r->element[1]->str, NULL, 10) / 1000;
 		env->boot_ms = 0;
 		env->boot_id = 0;
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		/* NOPERM, say: the server's reason, not "unexpected". */
+		snprintf(s->err, sizeof(s->err), "TIME: %.300s%s", r->str,
+			 redis_conn_acl_hint(r->str, r->len));
+		rc = STORE_ERR;
 	} else {
 		snprintf(s->err, sizeof(s->err), "TIME: an unexpected reply from the Redis server");
 		rc = STORE_ERR;
@@ -676,15 +678,14 @@ static int name_cmp(const void *a, const void *b)
 /* Reads a pipelined reply; a lost server is STORE_DOWN. */
 static int pipeline_reply(struct store *s, redisReply **r)
 {
-	redisContext *ctx = redis_conn_context(s->conn);
+	int rc;
 
-	if (redisGetReply(ctx, (void **)r) != REDIS_OK || !*r) {
-		snprintf(s->err, sizeof(s->err), "the Redis server: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
-		return STORE_DOWN;
-	}
+	if (!(*r = redis_conn_get_reply(s->conn, "reading the breakers", &rc, s->err,
+					sizeof(s->err))))
+		return rc;
 	if ((*r)->type == REDIS_REPLY_ERROR) {
-		snprintf(s->err, sizeof(s->err), "the Redis server: %.300s", (*r)->str);
+		snprintf(s->err, sizeof(s->err), "the Redis server: %.300s%s", (*r)->str,
+			 redis_conn_acl_hint((*r)->str, (*r)->len));
 		freeReplyObject(*r);
 		*r = NULL;
 		return STORE_ERR;

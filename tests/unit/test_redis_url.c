@@ -56,6 +56,11 @@ static void test_tcp(void)
 	ok(parse("redis://h?user=app&password=x%26y") == 0 && strcmp(u.user, "app") == 0 &&
 		   strcmp(u.password, "x&y") == 0,
 	   "user= and password= options");
+	/* store_is_redis() takes the scheme in any case: so does the parser. */
+	ok(parse("REDIS://h:7000/1") == 0 && u.kind == REDIS_TCP && u.server.port == 7000 &&
+		   u.db == 1,
+	   "the scheme in capitals");
+	ok(parse("Unix:///tmp/r.sock") == 0 && u.kind == REDIS_UNIX, "unix:// in any case");
 }
 
 static void test_unix(void)
