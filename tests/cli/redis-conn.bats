@@ -684,3 +684,28 @@ reads_a() {
 	[[ "$stderr" == *"knows no master named other"* ]]
 	[ "$(markers)" -eq 0 ]
 }
+
+@test "README's fleet set-up works as written, the server's name and password aside" {
+	with_redis
+	redis_tcp_start r
+	acl_set r
+	local block line n=0
+	# The sh block under "## One breaker for a fleet", its lines in order.
+	block=$(awk '/^## One breaker for a fleet/ { f = 1 } f && /^```sh/ { on = 1; next }
+		on && /^```/ { exit } on' "$BATS_TEST_DIRNAME/../../README.md")
+	[[ "$block" == *'password_file=$HOME/.cbexec-redis.pw'* ]]
+	# Only the server's address and the password differ from the README's; the
+	# dependency is a command that fails, so that the breaker has something to say.
+	block=${block//redis.internal:6379/127.0.0.1:$REDIS_PORT}
+	block=${block//the-password/s3cret}
+	block=${block//curl -fsS http:\/\/qdrant:6333\/healthz/false}
+	run env PATH="$(dirname "$CBEXEC"):$PATH" bash -c "cd \"\$HOME\"; $block"
+	echo "$output"
+	# The last line, status, exits 0: one breaker, closed after one failure.
+	[ "$status" -eq 0 ]
+	[[ "$output" == *qdrant*closed* ]]
+	[ "$(stat -c %a "$HOME/.cbexec-redis.pw")" = 600 ]
+	[ "$(redis_cli -- HGET 'cbexec:{qdrant}' total_failures)" = 1 ]
+	# Nothing of it went to a state file: the breaker is the server's alone.
+	[ ! -e "$XDG_STATE_HOME/cbexec/breakers.db" ]
+}
