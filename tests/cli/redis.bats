@@ -1,0 +1,432 @@
+#!/usr/bin/env bats
+# The Redis store's semantics (issue 17), against a real redis-server: the
+# commands behave as on a file, counts are exact across processes, "hosts"
+# (processes in other pid namespaces) share one breaker without waiting on
+# each other, one probe and one hook per transition, the server's clock for
+# every host, a server killed and restarted mid-run, and the generation rule
+# across delete. One server for the file (setup_file, a unix socket, TCP off),
+# each test on its own key prefix; the test that kills a server starts its own.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	redis_need
+	redis_start
+	export RSOCK=$REDIS_SOCK RURL=$REDIS_URL
+}
+
+teardown_file() {
+	redis_stop_all
+}
+
+setup() {
+	cbexec_setup
+	redis_need
+	# The file's server: each test's breakers under its own prefix.
+	pfx="t${BATS_TEST_NUMBER}:"
+	db="$RURL?prefix=$pfx"
+	out="$BATS_TEST_TMPDIR/out"
+	mkdir -p "$out"
+	hosts=()
+}
+
+teardown() {
+	local h
+	# Each host's init, and with it every process left in its namespace.
+	for h in "${hosts[@]}"; do
+		kill -KILL "$h" 2>/dev/null || true
+	done
+	redis_stop_all
+}
+
+# rcli ARG...: redis-cli against the file's server.
+rcli() { redis-cli -s "$RSOCK" "$@"; }
+
+# hget NAME FIELD: a field of the breaker's hash, on the server itself.
+hget() { rcli hget "$pfx{$1}" "$2"; }
+
+# server_ms: the server's clock, in ms.
+server_ms() { rcli time | awk 'NR == 1 { s = $1 } NR == 2 { printf "%.0f\n", s * 1000 + int($1 / 1000) }'; }
+
+# ms: this host's monotonic clock in ms, to time a call.
+ms() { awk '{ printf "%.0f\n", $1 * 1000 }' /proc/uptime; }
+
+# ---- hosts: each a pid namespace (with its own /proc) whose init is a sleep
+
+hosts_need() {
+	command -v nsenter >/dev/null || skip "nsenter is not installed (util-linux)"
+	unshare --pid --fork --mount-proc true 2>/dev/null ||
+		skip "unshare --pid --fork --mount-proc is not allowed here (needs root or user namespaces)"
+}
+
+# host_start N: host N; $host_N_pid, in a file, is its init's pid (ours).
+host_start() {
+	local u
+	# Not a job of the test's shell, so that a test's `wait` does not wait for it.
+	(
+		unshare --pid --fork --mount-proc sleep 60 </dev/null >/dev/null 2>&1 3>&- &
+		echo $! >"$BATS_TEST_TMPDIR/unshare$1"
+	)
+	u=$(cat "$BATS_TEST_TMPDIR/unshare$1")
+	wait_for 5 host_init "$u" "$1"
+	hosts+=("$(cat "$BATS_TEST_TMPDIR/host$1")")
+}
+
+host_init() {
+	local p
+	p=$(ps -o pid= --ppid "$1" | tr -d ' ')
+	[ -n "$p" ] && echo "$p" >"$BATS_TEST_TMPDIR/host$2"
+}
+
+# on N ARG...: cbexec ARG... on host N, on the test's breakers.
+on() {
+	local h=$1
+	shift
+	nsenter -t "$(cat "$BATS_TEST_TMPDIR/host$h")" -p -m -- "$CBEXEC" --db "$db" "$@"
+}
+
+# child_of PID: the one child of PID (nsenter's cbexec, cbexec's command).
+child_of() { ps -o pid= --ppid "$1" | tr -d ' '; }
+
+# lines FILE: how many lines FILE has (0 if there is none).
+lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+at_least() { [ "$(lines "$1")" -ge "$2" ]; }
+
+# files DIR REGEX N: DIR holds at least N files whose names match REGEX.
+files() { [ "$(ls "$1" | grep -c -E "$2")" -ge "$3" ]; }
+
+# ---- 1. the commands, as on a file
+
+# mask: what differs between two runs of the same sequence: times, durations,
+# generations (the Redis store's come from a counter shared by all breakers).
+mask() {
+	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g' \
+		-e 's/"generation":[0-9]+/"generation":G/g' \
+		-e 's/"call_duration_seconds_sum":[0-9.]+/"call_duration_seconds_sum":D/g' \
+		-e 's/in [0-9]+(ms|s)/in N/g' -e 's/[0-9]+(ms|s) ago/N ago/g' \
+		-e 's/ +/ /g'
+}
+
+# step LOG WHAT CMD...: runs CMD, writes WHAT, its status, stdout and stderr to LOG.
+step() {
+	local log=$1 what=$2 rc=0
+	shift 2
+	"$@" >"$log.o" 2>"$log.e" || rc=$?
+	{
+		echo "== $what: $rc"
+		cat "$log.o"
+		sed 's/^/E: /' "$log.e"
+	} >>"$log"
+}
+
+# sequence DB LOG: one breaker's life, every command on DB.
+sequence() {
+	local d=$1 log=$2 i
+	c() { "$CBEXEC" --db "$d" "$@"; }
+	s() { "$CBEXEC" "$1" --db "$d" "${@:2}"; }
+	: >"$log"
+	step "$log" fail1 c -n a -f 2 -r 2s -- sh -c 'echo out; exit 3'
+	step "$log" fail2 c -n a -f 2 -r 2s -- sh -c 'exit 3'
+	step "$log" rejected c -n a -f 2 -r 2s -- echo never
+	step "$log" check-open s check -n a -f 2 -r 2s
+	step "$log" status-open s status -o name,state,failures,calls,failed,rejected,reason
+	step "$log" nagios-open s status --nagios
+	step "$log" json-open s status --json
+	# The open period: a bounded wait for check to admit (it changes nothing).
+	for ((i = 0; i < 100; i++)); do
+		s check -q -n a -f 2 -r 2s && break
+		sleep 0.05
+	done
+	step "$log" probe c -n a -f 2 -r 2s -- true
+	step "$log" json-closed s status --json a
+	step "$log" record1 s record -n a -f 2 -r 2s failure
+	step "$log" record2 s record -n a -f 2 -r 2s failure
+	step "$log" rejected2 c -n a -f 2 -r 2s -- true
+	step "$log" trip s trip --for 1h --reason 'maintenance window' a
+	step "$log" held c -n a -f 2 -r 2s -- true
+	step "$log" json-tripped s status --json
+	step "$log" bypass s bypass --reason 'vendor says ok' a
+	step "$log" bypassed c -n a -f 2 -r 2s -- sh -c 'exit 4'
+	step "$log" status-bypass s status -o name,state,calls,failed,rejected
+	step "$log" reset s reset a
+	step "$log" json-reset s status --json
+	step "$log" nagios-closed s status --nagios
+	step "$log" history s history --json
+	step "$log" metrics-families sh -c '"$0" metrics --db "$1" | sed -n "s/^# TYPE //p"' "$CBEXEC" "$d"
+	step "$log" metrics-calls sh -c '"$0" metrics --db "$1" | grep "^cbexec_calls_total"' "$CBEXEC" "$d"
+	step "$log" delete s delete a
+	step "$log" status-deleted s status a
+	step "$log" history-deleted s history a
+}
+
+@test "run, check, record, status, history, trip, bypass, reset, delete, metrics: as on a file" {
+	# Both stores at once: the open periods pass together.
+	sequence "$BATS_TEST_TMPDIR/s.db" "$out/sqlite" &
+	local p1=$!
+	sequence "$db" "$out/redis" &
+	local p2=$!
+	wait "$p1"
+	wait "$p2"
+	mask <"$out/sqlite" >"$out/sqlite.m"
+	mask <"$out/redis" >"$out/redis.m"
+	diff -u "$out/sqlite.m" "$out/redis.m"
+	# What the sequence must have shown (on both, since they are equal).
+	run cat "$out/redis"
+	echo "$output"
+	[[ "$output" == *"== fail1: 3"$'\n'"out"$'\n'"== fail2: 3"$'\n'"E: cbexec: a: closed -> open: 2 consecutive failures, last exit 3"* ]]
+	[[ "$output" == *"== rejected: 75"$'\n'"E: cbexec: a: circuit open after 2 consecutive failures, last exit 3; next try in "* ]]
+	[[ "$output" == *"== check-open: 75"* ]]
+	[[ "$output" == *"== nagios-open: 2"$'\n'"CBEXEC CRITICAL - 1 open: a;"* ]]
+	[[ "$output" == *"== probe: 0"$'\n'"E: cbexec: a: open -> half_open: recovery timeout elapsed"$'\n'"E: cbexec: a: half_open -> closed: probe succeeded"* ]]
+	[[ "$output" == *"== rejected2: 75"* ]]
+	[[ "$output" == *"== held: 75"* ]]
+	[[ "$output" == *"== bypassed: 4"* ]]
+	[[ "$output" == *"== nagios-closed: 0"* ]]
+	[[ "$output" == *"== status-deleted: 3"* ]]
+	[[ "$output" == *"cbexec_calls_total{name=\"a\"} 6"* ]]
+	grep -q '^cbexec_breaker_state gauge$' "$out/redis"
+	# The server holds nothing of the deleted breaker, and the counter alone.
+	run rcli --scan --pattern "$pfx*"
+	[ "$output" = "${pfx}generation" ]
+}
+
+@test "the server's hash is the breaker: status reads what a call wrote there" {
+	run -1 cb -n a -f 1 -r 1h -- false
+	[ "$(hget a state)" = 1 ]
+	[ "$(hget a total_failures)" = 1 ]
+	[ "$(rcli sismember "${pfx}breakers" a)" = 1 ]
+	[ "$(rcli llen "$pfx{a}:history")" = 1 ]
+	# The open period is the server's: retry_at is its now + 1 h.
+	local now retry
+	now=$(server_ms)
+	retry=$(hget a retry_at)
+	[ $((retry - now)) -le 3600000 ] && [ $((retry - now)) -gt 3590000 ]
+	# A change made on the server is what status shows.
+	rcli hset "$pfx{a}" total_failures 41 >/dev/null
+	[ "$(field a total_failures)" = 41 ]
+	# Another prefix, another breaker; another db, another again.
+	run -0 "$CBEXEC" status --db "$RURL?prefix=other:" --names
+	[ -z "$output" ]
+	run -0 "$CBEXEC" --db "unix://$RSOCK?db=3&prefix=$pfx" -n a -- true
+	[ "$(rcli -n 3 hget "$pfx{a}" total_calls)" = 1 ]
+	[ "$(hget a total_calls)" = 1 ]
+}
+
+# ---- 2. counts
+
+# outcome P I: call I of process P exits 3 when (P*1000+I) % 3 == 0, else 0.
+outcome() { echo $((($1 * 1000 + $2) % 3 == 0 ? 3 : 0)); }
+
+# worker P N ARGS...: N calls by process P; "expected actual" to $out/rc.P.
+worker() {
+	local p=$1 n=$2 i x rc
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		x=$(outcome "$p" "$i")
+		rc=0
+		cb "$@" -- sh -c "exit $x" 2>>"$out/err.$p" || rc=$?
+		echo "$x $rc" >>"$out/rc.$p"
+	done
+}
+
+@test "32 processes x 25 calls on one breaker: every call counted exactly" {
+	local p i fails=0
+	for ((p = 0; p < 32; p++)); do
+		worker "$p" 25 -n shared -f 100000 &
+	done
+	wait
+	for ((p = 0; p < 32; p++)); do
+		for ((i = 0; i < 25; i++)); do
+			[ "$(outcome "$p" "$i")" -eq 0 ] || fails=$((fails + 1))
+		done
+	done
+	[ "$(cat "$out"/rc.* | wc -l)" -eq 800 ]
+	[ "$(awk '$1 != $2' "$out"/rc.* | wc -l)" -eq 0 ]
+	[ -z "$(cat "$out"/err.*)" ]
+	[ "$(field shared total_calls)" -eq 800 ]
+	[ "$(field shared total_failures)" -eq "$fails" ]
+	[ "$(field shared total_successes)" -eq $((800 - fails)) ]
+	[ "$(field shared total_rejected)" -eq 0 ]
+	[ "$(hget shared total_calls)" -eq 800 ]
+	# No call left a lease behind.
+	[ "$(rcli zcard "$pfx{shared}:leases")" -eq 0 ]
+}
+
+# ---- 3. hosts: nothing held during a call
+
+@test "hosts: a long call on one host does not delay another's; --max-concurrent 1 rejects it at once" {
+	hosts_need
+	host_start 1
+	host_start 2
+	local t0 t
+	# Host 1's call holds the one slot of the bulkhead for as long as it runs.
+	on 1 -n h --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" 3>&- &
+	local p=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	# Host 2's call of the same breaker, without a bulkhead, is not held up.
+	t0=$(ms)
+	run -0 on 2 -n h -- echo ran
+	t=$(($(ms) - t0))
+	echo "host 2's call took ${t}ms"
+	[ "$output" = ran ]
+	[ "$t" -lt 1000 ]
+	# With a bulkhead of 1, host 2 is turned away at once: host 1's slot is
+	# a lease on the server that host 2 cannot judge dead.
+	t0=$(ms)
+	run --separate-stderr on 2 -n h --max-concurrent 1 -- echo never
+	t=$(($(ms) - t0))
+	echo "status $status; ${t}ms; stderr: $stderr"
+	[ "$status" -eq 75 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"h: "*"concurren"* ]]
+	[ "$t" -lt 1000 ]
+	# Host 1's lease is on the server, in host 1's name (its pid namespace).
+	local ns1 member
+	ns1=$(stat -L -c %i "/proc/$(cat "$BATS_TEST_TMPDIR/host1")/ns/pid")
+	member=$(rcli zrange "$pfx{h}:leases" 0 -1)
+	echo "lease: $member; host 1's pid namespace: $ns1"
+	[ "$(rcli zcard "$pfx{h}:leases")" -eq 1 ]
+	[[ "$member" == *"|"*":$ns1:"* ]]
+	touch "$BATS_TEST_TMPDIR/h.go"
+	wait "$p"
+	[ "$(rcli zcard "$pfx{h}:leases")" -eq 0 ]
+	# Host 1's call ended: host 2 is admitted under the bulkhead.
+	run -0 on 2 -n h --max-concurrent 1 -- echo ran
+	[ "$(field h total_calls)" -eq 3 ]
+	[ "$(field h total_rejected)" -eq 1 ]
+}
+
+# ---- 4. one probe
+
+# open_and_wait NAME ARGS...: opens NAME by one failure and waits (bounded)
+# for its open period to pass, asking check (which changes nothing).
+open_and_wait() {
+	local n=$1
+	shift
+	cb -n "$n" -f 1 "$@" -- false 2>/dev/null || true
+	[ "$(field "$n" state)" = open ]
+	wait_for 8 sub check -q -n "$n" -f 1 "$@"
+}
+
+@test "hosts: exactly one probe admitted among 16 simultaneous callers from 4 hosts" {
+	hosts_need
+	local h k p
+	for h in 1 2 3 4; do host_start "$h"; done
+	open_and_wait p -r 1s
+	# 16 callers, 4 a host, held at a start line and let go together; the
+	# one admitted holds its probe until the test says go.
+	for h in 1 2 3 4; do
+		for k in 1 2 3 4; do
+			(
+				wait_for 10 test -e "$BATS_TEST_TMPDIR/start"
+				rc=0
+				on "$h" -n p -f 1 -r 1s --on-half-open "echo $h.$k >>'$out/half'" -- \
+					sh -c 'echo "$1" >>"$2/admitted"; '"$HOLD" sh "$h.$k" "$out" \
+					"$BATS_TEST_TMPDIR/h" 2>"$out/err.$h.$k" || rc=$?
+				echo "$rc" >"$out/rc.$h.$k"
+			) 3>&- &
+		done
+	done
+	touch "$BATS_TEST_TMPDIR/start"
+	# 15 are turned away while the probe runs.
+	wait_for 15 files "$out" '^rc\.' 15
+	[ "$(lines "$out/admitted")" -eq 1 ]
+	[ "$(cat "$out"/rc.* | grep -c '^75$')" -eq 15 ]
+	[ "$(grep -l 'probe already running' "$out"/err.* | wc -l)" -eq 15 ]
+	[ "$(lines "$out/half")" -eq 1 ]
+	[ "$(rcli zcard "$pfx{p}:leases")" -eq 1 ]
+	touch "$BATS_TEST_TMPDIR/h.go"
+	wait
+	[ "$(cat "$out"/rc.* | grep -c '^0$')" -eq 1 ]
+	[ "$(field p state)" = closed ]
+	[ "$(field p total_rejected)" -eq 15 ]
+	[ "$(rcli lrange "$pfx{p}:history" 0 -1 | grep -c 'recovery timeout elapsed')" -eq 1 ]
+	[ "$(rcli zcard "$pfx{p}:leases")" -eq 0 ]
+}
+
+# probe_killed HOST: a probe of breaker k on HOST, its cbexec SIGKILLed (and
+# its command) while it holds the half-open slot.
+probe_killed() {
+	on "$1" -n k -f 1 -r 1s -t 1s --kill-after 1s -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/k" 2>/dev/null 3>&- &
+	local n=$! c cmd
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/k.pid"
+	c=$(child_of "$n")
+	cmd=$(child_of "$c")
+	[ -n "$c" ] && [ -n "$cmd" ]
+	kill -KILL "$c" "$cmd"
+	wait_for 5 gone "$c"
+	wait "$n" || true
+	rm -f "$BATS_TEST_TMPDIR/k.pid"
+	[ "$(field k state)" = half_open ]
+	[ "$(rcli zcard "$pfx{k}:leases")" -eq 1 ]
+}
+
+@test "hosts: a SIGKILLed probe's slot is freed by its host's next call, and on others when its lease expires" {
+	hosts_need
+	host_start 1
+	host_start 2
+	open_and_wait k -r 1s
+	probe_killed 1
+	# Host 2 cannot know that host 1's process is gone: the slot is taken.
+	run --separate-stderr on 2 -n k -f 1 -r 1s -- true
+	[ "$status" -eq 75 ]
+	[[ "$stderr" == *"probe already running"* ]]
+	# Host 1 can: its next call frees the slot, probes and closes.
+	run --separate-stderr on 1 -n k -f 1 -r 1s -- true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"half_open -> closed"* ]]
+	[ "$(rcli zcard "$pfx{k}:leases")" -eq 0 ]
+	# Again, and now host 2 waits out the lease: --timeout 1s and --kill-after
+	# 1s bound the run, and 60 s of slack follow. The lease's score says so;
+	# the test moves it back (as the server's clock would pass) rather than wait.
+	open_and_wait k -r 1s
+	probe_killed 1
+	local now score member
+	now=$(server_ms)
+	member=$(rcli zrange "$pfx{k}:leases" 0 -1)
+	score=$(rcli zscore "$pfx{k}:leases" "$member")
+	score=${score%.*}
+	echo "lease expires in $((score - now))ms"
+	[ $((score - now)) -le 62000 ] && [ $((score - now)) -gt 55000 ]
+	run on 2 -n k -f 1 -r 1s -- false
+	[ "$status" -eq 75 ]
+	rcli zadd "$pfx{k}:leases" xx "$((now - 1))" "$member" >/dev/null
+	run --separate-stderr on 2 -n k -f 1 -r 1s -- true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"half_open -> closed"* ]]
+	[ "$(rcli zcard "$pfx{k}:leases")" -eq 0 ]
+}
+
+# ---- 5. one hook
+
+@test "--on-open runs exactly once among 32 processes failing together" {
+	hosts_need
+	local h k
+	for h in 1 2 3; do host_start "$h"; done
+	# All 32 admitted while closed, then let fail together: one opens.
+	for k in $(seq 32); do
+		h=$((k % 4))
+		if [ "$h" -eq 0 ]; then
+			cb -n o -f 1 -r 1h --on-open "echo $k >>'$out/opened'" -- \
+				sh -c 'echo $$ >"$1.$2.pid"; i=0; while [ ! -e "$1.go" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; exit 9' \
+				sh "$BATS_TEST_TMPDIR/o" "$k" 2>"$out/err.$k" 3>&- &
+		else
+			on "$h" -n o -f 1 -r 1h --on-open "echo $k >>'$out/opened'" -- \
+				sh -c 'echo $$ >"$1.$2.pid"; i=0; while [ ! -e "$1.go" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; exit 9' \
+				sh "$BATS_TEST_TMPDIR/o" "$k" 2>"$out/err.$k" 3>&- &
+		fi
+	done
+	wait_for 15 files "$BATS_TEST_TMPDIR" '^o\..*\.pid$' 32
+	touch "$BATS_TEST_TMPDIR/o.go"
+	wait
+	run cat "$out/opened"
+	echo "hooks: $output"
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(cat "$out"/err.* | grep -c 'closed -> open')" -eq 1 ]
+	[ "$(field o total_opens)" -eq 1 ]
+	[ "$(field o total_failures)" -eq 32 ]
+	[ "$(rcli llen "$pfx{o}:history")" -eq 1 ]
+}
