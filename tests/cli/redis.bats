@@ -108,8 +108,8 @@ mask() {
 		-e 's/ +/ /g'
 }
 
-# step LOG WHAT CMD...: runs CMD, writes WHAT, its status, stdout and stderr to LOG.
-step() {
+# note LOG WHAT CMD...: runs CMD, writes WHAT, its status, stdout and stderr to LOG.
+note() {
 	local log=$1 what=$2 rc=0
 	shift 2
 	"$@" >"$log.o" 2>"$log.e" || rc=$?
@@ -126,38 +126,38 @@ sequence() {
 	c() { "$CBEXEC" --db "$d" "$@"; }
 	s() { "$CBEXEC" "$1" --db "$d" "${@:2}"; }
 	: >"$log"
-	step "$log" fail1 c -n a -f 2 -r 2s -- sh -c 'echo out; exit 3'
-	step "$log" fail2 c -n a -f 2 -r 2s -- sh -c 'exit 3'
-	step "$log" rejected c -n a -f 2 -r 2s -- echo never
-	step "$log" check-open s check -n a -f 2 -r 2s
-	step "$log" status-open s status -o name,state,failures,calls,failed,rejected,reason
-	step "$log" nagios-open s status --nagios
-	step "$log" json-open s status --json
+	note "$log" fail1 c -n a -f 2 -r 2s -- sh -c 'echo out; exit 3'
+	note "$log" fail2 c -n a -f 2 -r 2s -- sh -c 'exit 3'
+	note "$log" rejected c -n a -f 2 -r 2s -- echo never
+	note "$log" check-open s check -n a -f 2 -r 2s
+	note "$log" status-open s status -o name,state,failures,calls,failed,rejected,reason
+	note "$log" nagios-open s status --nagios
+	note "$log" json-open s status --json
 	# The open period: a bounded wait for check to admit (it changes nothing).
 	for ((i = 0; i < 100; i++)); do
 		s check -q -n a -f 2 -r 2s && break
 		sleep 0.05
 	done
-	step "$log" probe c -n a -f 2 -r 2s -- true
-	step "$log" json-closed s status --json a
-	step "$log" record1 s record -n a -f 2 -r 2s failure
-	step "$log" record2 s record -n a -f 2 -r 2s failure
-	step "$log" rejected2 c -n a -f 2 -r 2s -- true
-	step "$log" trip s trip --for 1h --reason 'maintenance window' a
-	step "$log" held c -n a -f 2 -r 2s -- true
-	step "$log" json-tripped s status --json
-	step "$log" bypass s bypass --reason 'vendor says ok' a
-	step "$log" bypassed c -n a -f 2 -r 2s -- sh -c 'exit 4'
-	step "$log" status-bypass s status -o name,state,calls,failed,rejected
-	step "$log" reset s reset a
-	step "$log" json-reset s status --json
-	step "$log" nagios-closed s status --nagios
-	step "$log" history s history --json
-	step "$log" metrics-families sh -c '"$0" metrics --db "$1" | sed -n "s/^# TYPE //p"' "$CBEXEC" "$d"
-	step "$log" metrics-calls sh -c '"$0" metrics --db "$1" | grep "^cbexec_calls_total"' "$CBEXEC" "$d"
-	step "$log" delete s delete a
-	step "$log" status-deleted s status a
-	step "$log" history-deleted s history a
+	note "$log" probe c -n a -f 2 -r 2s -- true
+	note "$log" json-closed s status --json a
+	note "$log" record1 s record -n a -f 2 -r 2s failure
+	note "$log" record2 s record -n a -f 2 -r 2s failure
+	note "$log" rejected2 c -n a -f 2 -r 2s -- true
+	note "$log" trip s trip --for 1h --reason 'maintenance window' a
+	note "$log" held c -n a -f 2 -r 2s -- true
+	note "$log" json-tripped s status --json
+	note "$log" bypass s bypass --reason 'vendor says ok' a
+	note "$log" bypassed c -n a -f 2 -r 2s -- sh -c 'exit 4'
+	note "$log" status-bypass s status -o name,state,calls,failed,rejected
+	note "$log" reset s reset a
+	note "$log" json-reset s status --json
+	note "$log" nagios-closed s status --nagios
+	note "$log" history s history --json
+	note "$log" metrics-families sh -c '"$0" metrics --db "$1" | sed -n "s/^# TYPE //p"' "$CBEXEC" "$d"
+	note "$log" metrics-calls sh -c '"$0" metrics --db "$1" | grep "^cbexec_calls_total"' "$CBEXEC" "$d"
+	note "$log" delete s delete a
+	note "$log" status-deleted s status a
+	note "$log" history-deleted s history a
 }
 
 @test "run, check, record, status, history, trip, bypass, reset, delete, metrics: as on a file" {
@@ -430,3 +430,56 @@ probe_killed() {
 	[ "$(field o total_failures)" -eq 32 ]
 	[ "$(rcli llen "$pfx{o}:history")" -eq 1 ]
 }
+
+# ---- 6. one clock
+
+# iso MS: the UTC time of MS as status --json prints it.
+iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
+
+@test "hosts with clocks 10 minutes apart agree on the open period: the server's" {
+	command -v faketime >/dev/null || skip "faketime is not installed (apt-get install faketime)"
+	local t0 retry now
+	t0=$(server_ms)
+	# A host 10 minutes behind opens the breaker for 3 s.
+	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- false
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"closed -> open"* ]]
+	now=$(server_ms)
+	retry=$(hget c retry_at)
+	echo "retry_at $retry, server now $now (before the call: $t0)"
+	[ "$retry" -ge $((t0 + 3000)) ] && [ "$retry" -le $((now + 3000)) ]
+	[ "$(hget c state_changed_at)" -ge "$t0" ] && [ "$(hget c state_changed_at)" -le "$now" ]
+	# Every host reads the same retry time and history, the server's.
+	local json_real json_behind json_ahead
+	json_real=$(field c retry_at)
+	json_behind=$(step -10m status --json --db "$db" c | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["retry_at"])')
+	json_ahead=$(step +10m status --json --db "$db" c | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["retry_at"])')
+	echo "retry_at: $json_real / $json_behind / $json_ahead"
+	[ "$json_real" = "$(iso "$retry")" ]
+	[ "$json_behind" = "$json_real" ] && [ "$json_ahead" = "$json_real" ]
+	[ "$(step +10m history --json --db "$db" c)" = "$(step -10m history --json --db "$db" c)" ]
+	# A host 10 minutes ahead is turned away, told the server's time left.
+	run --separate-stderr cb_step +10m -n c -f 1 -r 3s -- echo never
+	echo "$stderr"
+	[ "$status" -eq 75 ]
+	[ -z "$output" ]
+	[[ "$stderr" =~ next\ try\ in\ [0-3]s$ ]]
+	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- echo never
+	[ "$status" -eq 75 ]
+	[[ "$stderr" =~ next\ try\ in\ [0-3]s$ ]]
+	# The tables say the same: the retry seconds away, the failure just now.
+	run -2 step +10m status --db "$db" -o name,state,last-failure,retry c
+	echo "$output"
+	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-3]s$ ]]
+	run -2 step -10m status --db "$db" -o name,state,last-failure,retry c
+	echo "$output"
+	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-3]s$ ]]
+	# And the host behind is let in once the server's 3 s have passed.
+	wait_for 8 step -10m check --db "$db" -q -n c -f 1 -r 3s
+	[ "$(server_ms)" -ge "$retry" ]
+	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"half_open -> closed"* ]]
+}
+
