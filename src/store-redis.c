@@ -122,18 +122,33 @@ static void add_common(struct store *s, struct call_args *a, const char *name,
 }
 
 /* A request that did not come back in time marks the server down for this
- * host, so that the next calls do not each wait the timeout. */
+ * host, so that the next calls do not each wait the timeout; redis_conn_eval
+ * does that itself, for a timeout only. */
 static redisReply *eval(struct store *s, const struct redis_script *script, struct call_args *a,
 			int *rc)
 {
 	redisReply *r = redis_conn_eval(s->conn, script, NKEYS, a->n, a->v, a->len, rc, s->err,
 					sizeof(s->err));
 
-	if (!r && *rc == STORE_DOWN)
-		redis_conn_mark_down(s->conn);
 	if (!r && *rc == 0)
 		*rc = STORE_ERR;
 	return r;
+}
+
+/* After a request of our own (TIME, a pipeline) failed: only a timeout marks
+ * the server down. A server that closed the connection or refused it (killed,
+ * restarting) is tried again by the next call, which finds it back at once. */
+static void request_failed(struct store *s, const redisContext *ctx, int saved_errno,
+			   const char *what)
+{
+	if (ctx->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
+		redis_conn_mark_down(s->conn);
+		snprintf(s->err, sizeof(s->err),
+			 "%s: no answer within %lldms (timeout= in the URL)", what,
+			 (long long)redis_conn_url(s->conn)->timeout_ms);
+	} else {
+		snprintf(s->err, sizeof(s->err), "%s: %s", what, ctx->errstr);
+	}
 }
 
 static const char *element(const redisReply *r, size_t i)
@@ -468,12 +483,12 @@ static void redis_set_lock_timeout(struct store *s, int64_t ms)
 static int redis_now(struct store *s, struct breaker_env *env)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
-	redisReply *r = redisCommand(ctx, "TIME");
+	redisReply *r;
 	int rc = STORE_OK;
 
-	if (!r) {
-		snprintf(s->err, sizeof(s->err), "TIME: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
+	errno = 0;
+	if (!(r = redisCommand(ctx, "TIME"))) {
+		request_failed(s, ctx, errno, "TIME");
 		return STORE_DOWN;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -678,9 +693,9 @@ static int pipeline_reply(struct store *s, redisReply **r)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
 
+	errno = 0;
 	if (redisGetReply(ctx, (void **)r) != REDIS_OK || !*r) {
-		snprintf(s->err, sizeof(s->err), "the Redis server: %s", ctx->errstr);
-		redis_conn_mark_down(s->conn);
+		request_failed(s, ctx, errno, "the Redis server");
 		return STORE_DOWN;
 	}
 	if ((*r)->type == REDIS_REPLY_ERROR) {

@@ -483,3 +483,88 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	[[ "$stderr" == *"half_open -> closed"* ]]
 }
 
+# ---- 7. the server killed and restarted
+
+# lane P: calls until 10 after the file "up" appears (200 at most); per call
+# "expected actual stderr-lines" to $out/rc.P, its stderr kept in $out/err.P.
+lane() {
+	local p=$1 i x rc after=0
+	for ((i = 0; i < 200 && after < 10; i++)); do
+		x=$(outcome "$p" "$i")
+		rc=0
+		cb -n r -f 100000 -- sh -c "sleep 0.01; exit $x" 2>"$out/e.$p" || rc=$?
+		echo "$x $rc $(wc -l <"$out/e.$p")" >>"$out/rc.$p"
+		cat "$out/e.$p" >>"$out/err.$p"
+		[ ! -e "$out/up" ] || after=$((after + 1))
+	done
+}
+
+# calls: how many calls the lanes have made.
+calls() { cat "$out"/rc.* 2>/dev/null | wc -l; }
+calls_ge() { [ "$(calls)" -ge "$1" ]; }
+
+# stat NAME: the calls of command NAME since the server started (INFO commandstats).
+cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p"; }
+
+@test "Redis SIGKILLed and restarted mid-run: every call keeps its status, the counts survive (appendonly, fsync always)" {
+	# A server of its own, so that the others' tests keep theirs.
+	redis_start kill --appendonly yes --appendfsync always
+	db="$REDIS_URL?prefix=$pfx"
+	local p pids=() before down total clean
+	for p in 0 1 2 3; do
+		lane "$p" 3>&- &
+		pids+=($!)
+	done
+	wait_for 10 calls_ge 20
+	before=$(redis_cli kill -- hget "$pfx{r}" total_calls)
+	kill -KILL "$REDIS_PID"
+	wait_for 5 gone "$REDIS_PID"
+	# Calls go on while it is down: each runs its command unprotected.
+	down=$(calls)
+	wait_for 10 calls_ge $((down + 8))
+	redis_launch kill "$REDIS_DIR/kill.conf" --appendonly yes --appendfsync always
+	touch "$out/up"
+	for p in "${pids[@]}"; do wait "$p"; done
+	total=$(calls)
+	clean=$(cat "$out"/rc.* | awk '$3 == 0' | wc -l)
+	echo "calls $total, $clean without a warning; $before counted before the kill"
+	# Every call exited with its command's status.
+	[ "$(cat "$out"/rc.* | awk '$1 != $2' | wc -l)" -eq 0 ]
+	grep -q 'running the command without the breaker' "$out"/err.*
+	# What was counted before the kill survived it; a call that warned may or
+	# may not have been counted, one that did not was counted once.
+	local n
+	n=$(redis_cli kill -- hget "$pfx{r}" total_calls)
+	echo "total_calls $n"
+	[ "$n" -ge "$before" ]
+	[ "$n" -ge "$clean" ] && [ "$n" -le "$total" ]
+	[ "$clean" -lt "$total" ] && [ "$clean" -gt 40 ]
+	# A server gone (refused, closed) is no server that does not answer:
+	# nothing marked it down, and the calls after the restart were counted.
+	! grep 'not tried' "$out"/err.*
+	! ls "$XDG_STATE_HOME/cbexec" 2>/dev/null | grep redis-down
+	[ "$(cat "$out"/rc.* | tail -n 5 | awk '$3 != 0' | wc -l)" -eq 0 ]
+	[ "$n" -ge $((before + 40)) ]
+	# The restarted server knew no script: the first calls sent them (NOSCRIPT,
+	# then EVAL), and later calls find them by their SHA1 again.
+	local eval evalsha
+	eval=$(cmdstat eval)
+	evalsha=$(cmdstat evalsha)
+	echo "eval $eval, evalsha $evalsha"
+	[ "$eval" -ge 1 ] && [ "$evalsha" -gt "$eval" ]
+	run -0 cb -n r -f 100000 -- true
+	[ "$(cmdstat eval)" -eq "$eval" ]
+	[ "$(cmdstat evalsha)" -ge $((evalsha + 2)) ]
+	[ "$(redis_cli kill -- zcard "$pfx{r}:leases")" -eq 0 ]
+	# A server that does not answer is marked down, on every path: a
+	# pipelined read (status) as a script (run).
+	kill -STOP "$REDIS_PID"
+	run -125 "$CBEXEC" status --db "$db&timeout=200ms" r
+	echo "$output"
+	[[ "$output" == *"no answer within 200ms (timeout= in the URL)"* ]]
+	ls "$XDG_STATE_HOME/cbexec" | grep -q redis-down
+	run --separate-stderr cb -n r -- true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"not tried: it did not answer"* ]]
+	kill -CONT "$REDIS_PID"
+}
