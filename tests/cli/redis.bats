@@ -83,7 +83,7 @@ host_init() {
 on() {
 	local h=$1
 	shift
-	nsenter -t "$(cat "$BATS_TEST_TMPDIR/host$h")" -p -m -- "$CBEXEC" --db "$db" "$@"
+	nsenter -t "$(cat "$BATS_TEST_TMPDIR/host$h")" -p -m --wd="$PWD" -- "$CBEXEC" --db "$db" "$@"
 }
 
 # child_of PID: the one child of PID (nsenter's cbexec, cbexec's command).
@@ -322,7 +322,7 @@ open_and_wait() {
 				wait_for 10 test -e "$BATS_TEST_TMPDIR/start"
 				rc=0
 				on "$h" -n p -f 1 -r 1s --on-half-open "echo $h.$k >>'$out/half'" -- \
-					sh -c 'echo "$1" >>"$2/admitted"; '"$HOLD" sh "$h.$k" "$out" \
+					sh -c 'echo "$1" >>"$2/admitted"; shift 2; '"$HOLD" sh "$h.$k" "$out" \
 					"$BATS_TEST_TMPDIR/h" 2>"$out/err.$h.$k" || rc=$?
 				echo "$rc" >"$out/rc.$h.$k"
 			) 3>&- &
@@ -567,4 +567,89 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"not tried: it did not answer"* ]]
 	kill -CONT "$REDIS_PID"
+}
+
+# ---- 8. generations across delete
+
+@test "a call admitted before delete does not drive the breaker made again, nor runs its hook" {
+	local g_old p rc
+	# x: generation 1 made, 2 tripped, 3 reset (closed).
+	run -0 cb -n x -- true
+	run -0 sub trip x
+	run -0 sub reset x
+	g_old=$(hget x generation)
+	[ "$g_old" -eq 3 ]
+	# A call admitted now, in generation 3, that will fail once let go.
+	cb -n x -f 1 --on-open "echo old >>'$out/opened'" -- sh -c "$HOLD; exit 9" sh \
+		"$BATS_TEST_TMPDIR/h" 2>"$out/err.old" 3>&- &
+	p=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	# Another breaker takes a generation from the counter (now 2); delete
+	# raises the counter to x's 3, so the x made again starts at 4, not 3.
+	run -0 cb -n y -- true
+	run -0 sub delete x
+	[ "$(rcli exists "$pfx{x}")" -eq 0 ]
+	[ "$(rcli get "${pfx}generation")" -eq "$g_old" ]
+	run -0 cb -n x -f 1 --on-open "echo new >>'$out/opened'" -- true
+	[ "$(hget x generation)" -gt "$g_old" ]
+	# The old call fails: counted in the totals, no transition, no hook.
+	touch "$BATS_TEST_TMPDIR/h.go"
+	rc=0
+	wait "$p" || rc=$?
+	[ "$rc" -eq 9 ]
+	cat "$out/err.old"
+	[ ! -e "$out/opened" ]
+	! grep -q -- '->' "$out/err.old"
+	[ "$(field x state)" = closed ]
+	[ "$(field x consecutive_failures)" -eq 0 ]
+	[ "$(field x total_opens)" -eq 0 ]
+	[ "$(field x total_failures)" -eq 1 ]
+	[ "$(field x total_calls)" -eq 2 ]
+	[ "$(rcli llen "$pfx{x}:history")" -eq 0 ]
+	# Its breaker not made again, the old call's outcome makes it, closed.
+	rm -f "$BATS_TEST_TMPDIR/h.pid" "$BATS_TEST_TMPDIR/h.go"
+	cb -n w -f 1 --on-open "echo w >>'$out/opened'" -- sh -c "$HOLD; exit 9" sh \
+		"$BATS_TEST_TMPDIR/h" 2>"$out/err.w" 3>&- &
+	p=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	g_old=$(hget w generation)
+	run -0 sub delete w
+	touch "$BATS_TEST_TMPDIR/h.go"
+	rc=0
+	wait "$p" || rc=$?
+	[ "$rc" -eq 9 ]
+	[ ! -e "$out/opened" ]
+	[ "$(hget w generation)" -gt "$g_old" ]
+	[ "$(field w state)" = closed ]
+	[ "$(field w total_failures)" -eq 1 ]
+	[ "$(field w total_opens)" -eq 0 ]
+}
+
+@test "a probe admitted before delete does not close the breaker made again and half-open" {
+	local p
+	open_and_wait q -r 1s
+	# The old breaker's probe, held.
+	cb -n q -f 1 -r 1s -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/old" 2>/dev/null 3>&- &
+	p=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/old.pid"
+	[ "$(field q state)" = half_open ]
+	run -0 sub delete q
+	# q made again, opened, and half-open with a probe of its own running.
+	open_and_wait q -r 1s
+	cb -n q -f 1 -r 1s -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/new" 2>/dev/null 3>&- &
+	local p2=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/new.pid"
+	[ "$(field q state)" = half_open ]
+	# The old probe succeeds: q stays half-open, its own probe's slot taken.
+	touch "$BATS_TEST_TMPDIR/old.go"
+	wait "$p"
+	[ "$(field q state)" = half_open ]
+	[ "$(rcli zcard "$pfx{q}:leases")" -eq 1 ]
+	run cb -n q -f 1 -r 1s -- true
+	[ "$status" -eq 75 ]
+	# Its own probe closes it.
+	touch "$BATS_TEST_TMPDIR/new.go"
+	wait "$p2"
+	[ "$(field q state)" = closed ]
+	[ "$(rcli lrange "$pfx{q}:history" 0 -1 | grep -c 'probe succeeded')" -eq 1 ]
 }
