@@ -440,15 +440,15 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	command -v faketime >/dev/null || skip "faketime is not installed (apt-get install faketime)"
 	local t0 retry now
 	t0=$(server_ms)
-	# A host 10 minutes behind opens the breaker for 3 s.
-	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- false
+	# A host 10 minutes behind opens the breaker for 4 s.
+	run --separate-stderr cb_step -10m -n c -f 1 -r 4s -- false
 	echo "$stderr"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"closed -> open"* ]]
 	now=$(server_ms)
 	retry=$(hget c retry_at)
 	echo "retry_at $retry, server now $now (before the call: $t0)"
-	[ "$retry" -ge $((t0 + 3000)) ] && [ "$retry" -le $((now + 3000)) ]
+	[ "$retry" -ge $((t0 + 4000)) ] && [ "$retry" -le $((now + 4000)) ]
 	[ "$(hget c state_changed_at)" -ge "$t0" ] && [ "$(hget c state_changed_at)" -le "$now" ]
 	# Every host reads the same retry time and history, the server's.
 	local json_real json_behind json_ahead
@@ -460,25 +460,25 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	[ "$json_behind" = "$json_real" ] && [ "$json_ahead" = "$json_real" ]
 	[ "$(step +10m history --json --db "$db" c)" = "$(step -10m history --json --db "$db" c)" ]
 	# A host 10 minutes ahead is turned away, told the server's time left.
-	run --separate-stderr cb_step +10m -n c -f 1 -r 3s -- echo never
+	run --separate-stderr cb_step +10m -n c -f 1 -r 4s -- echo never
 	echo "$stderr"
 	[ "$status" -eq 75 ]
 	[ -z "$output" ]
-	[[ "$stderr" =~ next\ try\ in\ [0-3]s$ ]]
-	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- echo never
+	[[ "$stderr" =~ next\ try\ in\ [0-4]s$ ]]
+	run --separate-stderr cb_step -10m -n c -f 1 -r 4s -- echo never
 	[ "$status" -eq 75 ]
-	[[ "$stderr" =~ next\ try\ in\ [0-3]s$ ]]
+	[[ "$stderr" =~ next\ try\ in\ [0-4]s$ ]]
 	# The tables say the same: the retry seconds away, the failure just now.
 	run -2 step +10m status --db "$db" -o name,state,last-failure,retry c
 	echo "$output"
-	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-3]s$ ]]
+	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-4]s$ ]]
 	run -2 step -10m status --db "$db" -o name,state,last-failure,retry c
 	echo "$output"
-	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-3]s$ ]]
-	# And the host behind is let in once the server's 3 s have passed.
-	wait_for 8 step -10m check --db "$db" -q -n c -f 1 -r 3s
+	[[ "${lines[1]}" =~ ^c\ +open\ +[0-9]s\ ago\ +in\ [0-4]s$ ]]
+	# And the host behind is let in once the server's 4 s have passed.
+	wait_for 8 step -10m check --db "$db" -q -n c -f 1 -r 4s
 	[ "$(server_ms)" -ge "$retry" ]
-	run --separate-stderr cb_step -10m -n c -f 1 -r 3s -- true
+	run --separate-stderr cb_step -10m -n c -f 1 -r 4s -- true
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"half_open -> closed"* ]]
 }
@@ -543,8 +543,12 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	# nothing marked it down, and the calls after the restart were counted.
 	! grep 'not tried' "$out"/err.*
 	! ls "$XDG_STATE_HOME/cbexec" 2>/dev/null | grep redis-down
-	[ "$(cat "$out"/rc.* | tail -n 5 | awk '$3 != 0' | wc -l)" -eq 0 ]
-	[ "$n" -ge $((before + 40)) ]
+	# (A call that started before the restart may end after it, warned.)
+	local f
+	for f in "$out"/rc.*; do
+		[ "$(tail -n 5 "$f" | awk '$3 != 0' | wc -l)" -eq 0 ]
+	done
+	[ "$n" -ge $((before + 20)) ]
 	# The restarted server knew no script: the first calls sent them (NOSCRIPT,
 	# then EVAL), and later calls find them by their SHA1 again.
 	local eval evalsha
