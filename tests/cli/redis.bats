@@ -657,3 +657,64 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	[ "$(field q state)" = closed ]
 	[ "$(rcli lrange "$pfx{q}:history" 0 -1 | grep -c 'probe succeeded')" -eq 1 ]
 }
+
+# ---- the bulkhead across hosts
+
+# scripts_run: how many scripts the file's server has run (EVALSHA and EVAL).
+scripts_run() {
+	rcli info commandstats | awk -F'[:=,]' '/^cmdstat_eval(sha)?:/ { n += $3 } END { print n + 0 }'
+}
+scripts_run_ge() { [ "$(scripts_run)" -ge "$1" ]; }
+
+@test "hosts: --max-wait waits for another host's slot and is admitted when it ends, counted once" {
+	hosts_need
+	host_start 1
+	host_start 2
+	on 1 -n m --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/h" 3>&- &
+	local p=$! t0 t rc=0
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/h.pid"
+	on 2 -n m --max-concurrent 1 --max-wait 8s -- sh -c 'echo ran >"$1"' sh "$out/second" \
+		2>"$out/err.second" 3>&- &
+	local p2=$!
+	# It waits, asking again and again: not admitted, not counted as rejected.
+	wait_for 5 scripts_run_ge $(($(scripts_run) + 4))
+	[ "$(rcli zcard "$pfx{m}:leases")" -eq 1 ]
+	[ ! -e "$out/second" ]
+	[ "$(field m total_rejected)" -eq 0 ]
+	t0=$(ms)
+	touch "$BATS_TEST_TMPDIR/h.go"
+	wait "$p"
+	wait "$p2" || rc=$?
+	t=$(($(ms) - t0))
+	echo "admitted ${t}ms after the slot was freed; stderr: $(cat "$out/err.second")"
+	[ "$rc" -eq 0 ]
+	[ "$(cat "$out/second")" = ran ]
+	[ "$t" -lt 3000 ]
+	[ "$(field m total_calls)" -eq 2 ]
+	[ "$(field m total_rejected)" -eq 0 ]
+	[ "$(rcli zcard "$pfx{m}:leases")" -eq 0 ]
+}
+
+@test "hosts: a SIGKILLed call's bulkhead slot is freed by its host's next call, uncounted as a rejection" {
+	hosts_need
+	host_start 1
+	host_start 2
+	on 1 -n b --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/b" 2>/dev/null 3>&- &
+	local n=$! c cmd
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/b.pid"
+	c=$(child_of "$n")
+	cmd=$(child_of "$c")
+	kill -KILL "$c" "$cmd"
+	wait_for 5 gone "$c"
+	wait "$n" || true
+	[ "$(rcli zcard "$pfx{b}:leases")" -eq 1 ]
+	# Host 2 cannot free it: rejected, counted.
+	run -75 on 2 -n b --max-concurrent 1 -- true
+	[ "$(field b total_rejected)" -eq 1 ]
+	# Host 1 frees it and is admitted; its call is no rejection.
+	run -0 on 1 -n b --max-concurrent 1 -- echo ran
+	[ "$output" = ran ]
+	[ "$(field b total_rejected)" -eq 1 ]
+	[ "$(field b total_calls)" -eq 1 ]
+	[ "$(rcli zcard "$pfx{b}:leases")" -eq 0 ]
+}
