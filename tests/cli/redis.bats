@@ -155,7 +155,18 @@ sequence() {
 	note "$log" history s history --json
 	note "$log" metrics-families sh -c '"$0" metrics --db "$1" | sed -n "s/^# TYPE //p"' "$CBEXEC" "$d"
 	note "$log" metrics-calls sh -c '"$0" metrics --db "$1" | grep "^cbexec_calls_total"' "$CBEXEC" "$d"
+	note "$log" record-b s record -n b -f 1 failure
+	note "$log" names s status --names
+	note "$log" pattern s status --json 'b*'
+	note "$log" pattern-none s status 'z*'
+	note "$log" history-all s history
+	note "$log" history-limit s history --json --limit 2
+	note "$log" history-since s history --since 1h b
+	note "$log" reset-all s reset --all
+	note "$log" status-all s status -o name,state,calls,failed,rejected,reason
+	note "$log" delete-b s delete b
 	note "$log" delete s delete a
+	note "$log" delete-again s delete a
 	note "$log" status-deleted s status a
 	note "$log" history-deleted s history a
 }
@@ -189,6 +200,7 @@ sequence() {
 	# The server holds nothing of the deleted breaker, and the counter alone.
 	run rcli --scan --pattern "$pfx*"
 	[ "$output" = "${pfx}generation" ]
+	[[ "$(cat "$out/redis.m")" == *"== reset-all: 0"*"== status-all: 0"$'\n'"NAME STATE CALLS FAILED REJECTED REASON"$'\n'"a closed 6 5 3 -"$'\n'"b closed 1 1 0 -"* ]]
 }
 
 @test "the server's hash is the breaker: status reads what a call wrote there" {
