@@ -730,3 +730,33 @@ scripts_run_ge() { [ "$(scripts_run)" -ge "$1" ]; }
 	[ "$(field b total_calls)" -eq 1 ]
 	[ "$(rcli zcard "$pfx{b}:leases")" -eq 0 ]
 }
+
+@test "a dead call's slot at the end of the open period: freed, one transition, one hook, no rejection counted" {
+	local a cmd
+	# A call holds the bulkhead's one slot; a recorded failure opens the breaker.
+	"$CBEXEC" --db "$db" -n e -f 1 -r 1s --max-concurrent 1 -- sh -c "$HOLD" sh \
+		"$BATS_TEST_TMPDIR/e" 2>/dev/null 3>&- &
+	a=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/e.pid"
+	run -0 sub record -n e -f 1 -r 1s failure
+	[ "$(field e state)" = open ]
+	# Its cbexec dies; the lease stays on the server.
+	cmd=$(child_of "$a")
+	kill -KILL "$a" "$cmd"
+	wait_for 5 gone "$a"
+	wait "$a" || true
+	[ "$(rcli zcard "$pfx{e}:leases")" -eq 1 ]
+	wait_for 8 sub check -q -n e -f 1 -r 1s --max-concurrent 1
+	# The first try goes half-open and meets the dead slot; the retry frees it.
+	run --separate-stderr cb -n e -f 1 -r 1s --max-concurrent 1 \
+		--on-half-open "echo h >>'$out/half'" --on-close "echo c >>'$out/close'" -- true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(lines "$out/half")" -eq 1 ]
+	[ "$(lines "$out/close")" -eq 1 ]
+	[ "$(echo "$stderr" | grep -c 'open -> half_open')" -eq 1 ]
+	[ "$(field e state)" = closed ]
+	[ "$(field e total_rejected)" -eq 0 ]
+	[ "$(rcli lrange "$pfx{e}:history" 0 -1 | grep -c 'recovery timeout elapsed')" -eq 1 ]
+	[ "$(rcli zcard "$pfx{e}:leases")" -eq 0 ]
+}
