@@ -453,10 +453,14 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	local t0 retry now
 	t0=$(server_ms)
 	# A host 10 minutes behind opens the breaker for 4 s.
-	run --separate-stderr cb_step -10m -n c -f 1 -r 4s -- false
+	run --separate-stderr cb_step -10m -n c -f 1 -r 4s \
+		--on-open "echo \$CBEXEC_RETRY_AFTER >'$out/retry_after'" -- false
 	echo "$stderr"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"closed -> open"* ]]
+	# Its hook hears the server's 4 s, not 10 minutes more.
+	wait_for 5 test -s "$out/retry_after"
+	[ "$(cat "$out/retry_after")" -ge 3 ] && [ "$(cat "$out/retry_after")" -le 4 ]
 	now=$(server_ms)
 	retry=$(hget c retry_at)
 	echo "retry_at $retry, server now $now (before the call: $t0)"
