@@ -561,8 +561,8 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	[ "$clean" -lt "$total" ] && [ "$clean" -gt 40 ]
 	# A server gone (refused, closed) is no server that does not answer:
 	# nothing marked it down, and the calls after the restart were counted.
-	! grep 'not tried' "$out"/err.*
-	! ls "$XDG_STATE_HOME/cbexec" 2>/dev/null | grep redis-down
+	[ "$(cat "$out"/err.* | grep -c 'not tried')" -eq 0 ]
+	[ "$(find "$XDG_STATE_HOME" -name 'redis-down-*' | wc -l)" -eq 0 ]
 	# (A call that started before the restart may end after it, warned.)
 	local f
 	for f in "$out"/rc.*; do
@@ -626,7 +626,7 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	[ "$rc" -eq 9 ]
 	cat "$out/err.old"
 	[ ! -e "$out/opened" ]
-	! grep -q -- '->' "$out/err.old"
+	[ "$(grep -c -- '->' "$out/err.old")" -eq 0 ]
 	[ "$(field x state)" = closed ]
 	[ "$(field x consecutive_failures)" -eq 0 ]
 	[ "$(field x total_opens)" -eq 0 ]

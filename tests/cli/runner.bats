@@ -119,7 +119,7 @@ as_other() { as_user 65534 "$@"; }
 	[[ "$output" == *"warning: $home/.local/state/cbexec/breakers.db: "*"running the command without the breaker"* ]]
 	[ "${lines[-1]}" = ran ]
 	# a user the password database does not know: no path at all
-	! getent passwd 54321
+	if getent passwd 54321; then skip "uid 54321 is known to the password database here"; fi
 	run as_user 54321 env -u HOME -u XDG_STATE_HOME -u STATE_DIRECTORY "$CBEXEC" -n job -- sh -c 'echo ran; exit 4'
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"warning: no state file: HOME is not set"*"running the command without the breaker"* ]]
