@@ -588,6 +588,9 @@ static int redis_record(struct store *s, const struct store_call *c, struct stor
 	add(&a, "%lld", (long long)call->duration_ms);
 	add(&a, "%lld", (long long)c->lease);
 	add_str(&a, s->owner);
+	/* The command ran meanwhile, long enough for the server to drop us. */
+	if ((rc = redis_conn_revive(s->conn, s->err, sizeof(s->err))) != 0)
+		return rc;
 	if (!(r = eval(s, &redis_script_record, &a, &rc)))
 		return rc;
 	rc = decode_reply(s, c->name, r, false, res, NULL);
@@ -607,6 +610,8 @@ static int redis_release(struct store *s, const char *name, int64_t lease)
 	add_str(&a, name);
 	add(&a, "%lld", (long long)lease);
 	add_str(&a, s->owner);
+	if ((rc = redis_conn_revive(s->conn, s->err, sizeof(s->err))) != 0)
+		return rc;
 	if (!(r = eval(s, &redis_script_release, &a, &rc)))
 		return rc;
 	freeReplyObject(r);
@@ -976,6 +981,7 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 		marker[0] = '\0';
 	if ((rc = redis_conn_open(&s->conn, u, marker[0] ? marker : NULL, err, errlen)) != 0)
 		goto fail;
+	redis_conn_keepalive(s->conn);
 	snprintf(s->prefix, sizeof(s->prefix), "%s", u->prefix);
 	explicit_bzero(u->password, sizeof(u->password));
 	clock_now(&env);
