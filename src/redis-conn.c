@@ -553,6 +553,60 @@ const char *store_redis_version(void)
 	return v;
 }
 
+/*
+ * The SIGPIPE guard of request(), for the requests store-redis.c makes on
+ * the context itself (TIME, the pipelined reads): a server that closed the
+ * connection must fail them with EPIPE, not kill a status or a trip. errno
+ * is kept for the caller.
+ */
+static void pipe_block(sigset_t *old)
+{
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, old);
+}
+
+static void pipe_restore(const sigset_t *old)
+{
+	sigset_t pipe, pending;
+	int saved = errno;
+
+	if (!sigismember(old, SIGPIPE)) {
+		sigemptyset(&pipe);
+		sigaddset(&pipe, SIGPIPE);
+		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			(void)sigtimedwait(&pipe, NULL, &(struct timespec){ 0 });
+		sigprocmask(SIG_SETMASK, old, NULL);
+	}
+	errno = saved;
+}
+
+struct redisReply *redis_conn_command(struct redis_conn *c, int argc, const char **argv,
+				      const size_t *argvlen)
+{
+	sigset_t old;
+	redisReply *r;
+
+	pipe_block(&old);
+	r = redisCommandArgv(c->ctx, argc, argv, argvlen);
+	pipe_restore(&old);
+	return r;
+}
+
+int redis_conn_get_reply(struct redis_conn *c, struct redisReply **r)
+{
+	sigset_t old;
+	int rc;
+
+	/* The first reply of a pipeline writes the requests appended. */
+	pipe_block(&old);
+	rc = redisGetReply(c->ctx, (void **)r);
+	pipe_restore(&old);
+	return rc;
+}
+
 /* TCP keepalive (hiredis's: probes after 15 s idle), so that a NAT or a
  * firewall between host and server keeps the connection of a call whose
  * command runs for minutes. Not for a unix socket, which has no TCP options

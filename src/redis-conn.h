@@ -89,6 +89,12 @@ struct redisReply *redis_conn_eval(struct redis_conn *c, const struct redis_scri
 				   int argc, const char *const *argv, const size_t *argvlen,
 				   int *rc, char *err, size_t errlen);
 
+/* redisCommandArgv and redisGetReply on the connection's context with
+ * SIGPIPE blocked, as every request of this module is: for store-redis.c's
+ * own requests (TIME, the pipelined reads). hiredis's results, errno kept. */
+struct redisReply *redis_conn_command(struct redis_conn *c, int argc, const char **argv,
+				      const size_t *argvlen);
+int redis_conn_get_reply(struct redis_conn *c, struct redisReply **r);
 /* TCP keepalive on the connection (nothing for a unix socket). */
 void redis_conn_keepalive(struct redis_conn *c);
 /* Before a request sent after a long pause (record, release after the

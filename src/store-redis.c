@@ -468,7 +468,8 @@ static void redis_set_lock_timeout(struct store *s, int64_t ms)
 static int redis_now(struct store *s, struct breaker_env *env)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
-	redisReply *r = redisCommand(ctx, "TIME");
+	const char *argv[] = { "TIME" };
+	redisReply *r = redis_conn_command(s->conn, 1, argv, NULL);
 	int rc = STORE_OK;
 
 	if (!r) {
@@ -683,7 +684,7 @@ static int pipeline_reply(struct store *s, redisReply **r)
 {
 	redisContext *ctx = redis_conn_context(s->conn);
 
-	if (redisGetReply(ctx, (void **)r) != REDIS_OK || !*r) {
+	if (redis_conn_get_reply(s->conn, r) != REDIS_OK || !*r) {
 		snprintf(s->err, sizeof(s->err), "the Redis server: %s", ctx->errstr);
 		redis_conn_mark_down(s->conn);
 		return STORE_DOWN;

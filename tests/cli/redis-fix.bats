@@ -26,7 +26,12 @@ setup() {
 
 teardown() {
 	# The server is the file's: what a test changed of its settings goes back.
+	if [ -n "${holder:-}" ]; then
+		kill "$holder" 2>/dev/null || true
+		wait_for 5 gone "$holder" || true
+	fi
 	rcli config set timeout 0 >/dev/null || true
+	rcli config set maxclients 10000 >/dev/null || true
 	redis_stop_all
 }
 
@@ -73,4 +78,23 @@ jfield() {
 	touch "$BATS_TEST_TMPDIR/h.go"
 	wait "$pid"
 	[[ "$out" == *"timer:(keepalive"* ]]
+}
+
+@test "readers against a server at maxclients fail with a message, not SIGPIPE" {
+	"$CBEXEC" --db "$db" -n full -- true
+	# One client held open, the limit set to it: the server answers every
+	# new connection with an error and closes it.
+	"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+open(sys.argv[2], "w").close(); time.sleep(20)' "$RSOCK" "$BATS_TEST_TMPDIR/held" &
+	holder=$!
+	wait_for 5 test -e "$BATS_TEST_TMPDIR/held"
+	rcli config set maxclients 1
+	for cmd in "status" "status full" "history" "history full" "check -n full" "metrics"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$CBEXEC" $cmd --db "$db"
+		echo "$cmd: $status $stderr"
+		[ "$status" -ne 141 ]
+		[[ "$stderr" == "cbexec: "* ]]
+	done
 }
