@@ -639,12 +639,74 @@ for _, f in ipairs(SAVED) do
 	IS_SAVED[f] = true
 end
 local TEXT = { reason = true, mode_reason = true, window = true }
--- What loading accepts (store-sqlite.c's column ranges, in short): a hash
--- edited by hand is refused, never computed on.
-local RANGE = { state = { 0, 2 }, mode = { 0, 2 }, held = { 0, 1 }, last_exit = { -1, 255 },
+-- What loading accepts: what store-redis.c's decoder accepts (its fields[]),
+-- so that a hash edited by hand is refused here, before anything is
+-- written, and not by the client after the script wrote (a lease kept, a
+-- transition's hook lost). Where a double cannot hold C's int64 limit, the
+-- bound is lower (refused here too: still before any write).
+local TIME_MAX = 253402300799999
+local RANGE = { state = { 0, 2 }, mode = { 0, 2 }, held = { 0, 1 }, generation = { 0, 2 ^ 62 },
 	consecutive_failures = { 0, U32_MAX }, consecutive_successes = { 0, U32_MAX },
-	failure_threshold = { 0, U32_MAX }, success_threshold = { 0, U32_MAX },
+	state_changed_at = { 0, TIME_MAX }, retry_at = { 0, 2 * TIME_MAX },
+	retry_boot = { 0, 2 * TIME_MAX }, boot_id = { -2 ^ 53, 2 ^ 53 },
+	open_length = { 0, TIME_MAX }, open_period = { 0, TIME_MAX },
+	last_failure_at = { 0, TIME_MAX }, last_success_at = { 0, TIME_MAX },
+	last_exit = { -1, 255 }, failure_threshold = { 0, U32_MAX },
+	success_threshold = { 0, U32_MAX }, recovery_timeout = { 0, TIME_MAX },
 	half_open_max_calls = { 0, U32_MAX }, max_concurrent = { 0, U32_MAX } }
+
+-- strtoll()'s whole-string decimal: spaces before, a sign, digits, nothing
+-- after (tonumber alone takes "0x10", "1e3", "5.0" and spaces after).
+local function is_integer(v)
+	return string.find(v, '^[ \t\n\v\f\r]*[-+]?%d+$') ~= nil
+end
+
+-- The decoder's test of a reason: at most REASON_MAX bytes, no NUL, and
+-- text_utf8_valid() of escape.c (shortest forms, no surrogates, <= U+10FFFF).
+local function text_valid(s)
+	local n = #s
+	if n > REASON_MAX then
+		return false
+	end
+	if not string.find(s, '[%z\128-\255]') then
+		return true
+	end
+	local i = 1
+	while i <= n do
+		local c = sbyte(s, i)
+		local len, cp, min
+		if c == 0 then
+			return false
+		elseif c < 0x80 then
+			len = 1
+		elseif c >= 0xc2 and c <= 0xdf then
+			len, cp, min = 2, c - 0xc0, 0x80
+		elseif c >= 0xe0 and c <= 0xef then
+			len, cp, min = 3, c - 0xe0, 0x800
+		elseif c >= 0xf0 and c <= 0xf4 then
+			len, cp, min = 4, c - 0xf0, 0x10000
+		else
+			return false
+		end
+		if len > 1 then
+			if i + len - 1 > n then
+				return false
+			end
+			for k = 1, len - 1 do
+				local b = sbyte(s, i + k)
+				if b < 0x80 or b > 0xbf then
+					return false
+				end
+				cp = cp * 64 + (b - 0x80)
+			end
+			if cp < min or cp > 0x10ffff or (cp >= 0xd800 and cp <= 0xdfff) then
+				return false
+			end
+		end
+		i = i + len
+	end
+	return true
+end
 
 -- Loads the breaker: st and saved, or nil (missing), or false and the field
 -- that cannot be used.
@@ -664,12 +726,12 @@ local function load()
 			return false, f
 		end
 		if not TEXT[f] then
-			v = tonumber(v)
 			local r = RANGE[f] or { 0, 2 ^ 62 }
-			if v == nil or v ~= floor(v) or v < r[1] or v > r[2] then
+			v = is_integer(v) and tonumber(v)
+			if not v or v < r[1] or v > r[2] then
 				return false, f
 			end
-		elseif f ~= 'window' and #v > REASON_MAX then
+		elseif f ~= 'window' and not text_valid(v) then
 			return false, f
 		end
 		st[f] = v

@@ -98,3 +98,44 @@ open(sys.argv[2], "w").close(); time.sleep(20)' "$RSOCK" "$BATS_TEST_TMPDIR/held
 		[[ "$stderr" == "cbexec: "* ]]
 	done
 }
+
+# damage NAME FIELD VALUE: FIELD of breaker NAME's hash set to VALUE by hand.
+damage() { rcli hset "${P}{$1}" "$2" "$3" >/dev/null; }
+
+@test "a hash the client would refuse is refused by the scripts before they write" {
+	local n=0 f v
+	# Values the C decoder refuses that Lua's tonumber and a length check took.
+	while read -r f v; do
+		n=$((n + 1))
+		"$CBEXEC" --db "$db" -n "b$n" --max-concurrent 2 -- true
+		case $v in
+		ff) v=$(printf 'bad \377 byte') ;;
+		surrogate) v=$(printf '\355\240\200') ;;
+		overlong) v=$(printf '\300\257') ;;
+		esac
+		damage "b$n" "$f" "$v"
+		before=$(rcli hgetall "${P}{b$n}" | md5sum)
+		# A call: warned, run without the breaker, nothing written.
+		run --separate-stderr "$CBEXEC" --db "$db" -n "b$n" --max-concurrent 2 -- true
+		echo "$f=$v: $status $stderr"
+		[ "$status" -eq 0 ]
+		[[ "$stderr" == *"field $f "* ]]
+		[ "$(rcli zcard "${P}{b$n}:leases")" -eq 0 ]
+		# A trip: refused, no history written, the hash as it was.
+		run --separate-stderr "$CBEXEC" trip --db "$db" "b$n"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == *"field $f "* ]]
+		[ "$(rcli llen "${P}{b$n}:history")" -eq 0 ]
+		[ "$(rcli hgetall "${P}{b$n}" | md5sum)" = "$before" ]
+	done <<-'LIST'
+		reason ff
+		mode_reason surrogate
+		reason overlong
+		held 0x1
+		consecutive_failures 1e3
+		total_calls 5.0
+		state_changed_at 253402300800000
+		last_failure_at 253402300800000
+		open_period 253402300800000
+	LIST
+}
