@@ -151,6 +151,24 @@ static int64_t element_num(const redisReply *r, size_t i)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+/* How many field and value pairs follow the reply's head (element 15), or -1
+ * for a count that is not a number or that the reply's elements cannot
+ * hold: a broken server must not make us read past element[]. */
+static int64_t reply_pairs(const redisReply *r)
+{
+	const char *v = element(r, 15);
+	long long n;
+	char *end;
+
+	if (!v || r->elements < HEAD)
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || (unsigned long long)n > (r->elements - HEAD) / 2)
+		return -1;
+	return n;
+}
+
 /* ---- the hash's fields ---- */
 
 /* What a field of the hash may hold: the SQLite store's column ranges. */
@@ -375,7 +393,7 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 {
 	struct breaker_settings unused;
 	const char *status = element(r, 0);
-	size_t n;
+	int64_t n;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -389,12 +407,12 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 	if (strcmp(status, "invalid") == 0)
 		return invalid(s, name, element(r, 6) ? element(r, 6) : "?",
 			       "is not what cbexec writes");
-	n = (size_t)element_num(r, 15);
-	if (strcmp(status, "ok") != 0 || HEAD + 2 * n > r->elements) {
+	n = reply_pairs(r);
+	if (strcmp(status, "ok") != 0 || n < 0) {
 		snprintf(s->err, sizeof(s->err), "an unexpected reply from the Redis server");
 		return STORE_ERR;
 	}
-	rc = decode_fields(s, name, r->element + HEAD, 2 * n, with_window, &res->after,
+	rc = decode_fields(s, name, r->element + HEAD, 2 * (size_t)n, with_window, &res->after,
 			   saved ? saved : &unused);
 	if (rc != STORE_OK)
 		return rc;
@@ -417,10 +435,12 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 	return STORE_OK;
 }
 
-/* The lease members after the breaker's fields. */
+/* The lease members after the breaker's fields (of a reply decode_reply took). */
 static size_t members_at(const redisReply *r)
 {
-	return HEAD + 2 * (size_t)element_num(r, 15);
+	int64_t n = reply_pairs(r);
+
+	return n < 0 ? r->elements : HEAD + 2 * (size_t)n;
 }
 
 /* Whether a lease member is one of this host's processes that no longer runs:

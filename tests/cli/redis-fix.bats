@@ -26,6 +26,10 @@ setup() {
 
 teardown() {
 	# The server is the file's: what a test changed of its settings goes back.
+	if [ -n "${fake:-}" ]; then
+		kill "$fake" 2>/dev/null || true
+		wait_for 5 gone "$fake" || true
+	fi
 	if [ -n "${holder:-}" ]; then
 		kill "$holder" 2>/dev/null || true
 		wait_for 5 gone "$holder" || true
@@ -138,4 +142,46 @@ damage() { rcli hset "${P}{$1}" "$2" "$3" >/dev/null; }
 		last_failure_at 253402300800000
 		open_period 253402300800000
 	LIST
+}
+
+# broken_server SOCK COUNT: a server that answers every request with a
+# script's reply head whose field count is COUNT and no fields after it.
+broken_server() {
+	"$PY" -c 'import os, socket, sys
+path, count = sys.argv[1], sys.argv[2].encode()
+head = [b"ok", b"0"] + [b"0"] * 13 + [count]
+reply = b"*%d\r\n" % len(head) + b"".join(b"$%d\r\n%s\r\n" % (len(e), e) for e in head)
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(8)
+open(path + ".ready", "w").close()
+s.settimeout(20)
+while True:
+    c, _ = s.accept()
+    c.settimeout(5)
+    try:
+        while c.recv(65536):
+            c.sendall(reply)
+    except OSError:
+        pass
+    c.close()' "$1" "$2" </dev/null >/dev/null 2>&1 3>&- &
+	fake=$!
+	wait_for 5 test -e "$1.ready"
+}
+
+@test "a reply whose field count the reply cannot hold is refused, not read past" {
+	local c
+	for c in -1 9223372036854775807 18446744073709551615 8 x; do
+		rm -f "$BATS_TEST_TMPDIR/fake.sock" "$BATS_TEST_TMPDIR/fake.sock.ready"
+		broken_server "$BATS_TEST_TMPDIR/fake.sock" "$c"
+		run --separate-stderr "$CBEXEC" --db "unix://$BATS_TEST_TMPDIR/fake.sock" -n b \
+			-- sh -c 'exit 7'
+		echo "$c: $status $stderr"
+		[ "$status" -eq 7 ]
+		[[ "$stderr" == *"an unexpected reply from the Redis server; running the command without the breaker"* ]]
+		run --separate-stderr "$CBEXEC" status --db "unix://$BATS_TEST_TMPDIR/fake.sock" b
+		echo "$c: $status $stderr"
+		[ "$status" -lt 126 ]
+		kill "$fake"
+		wait "$fake" || true
+		fake=
+	done
 }
