@@ -975,6 +975,42 @@ static const struct store_ops redis_ops = {
 	.delete = redis_delete,
 };
 
+/*
+ * Whether anything of cbexec's is under the prefix, in the db: a reader of
+ * a mistyped ?db=5 or prefix= must not answer "0 open" (exit 0) for ever, as
+ * a missing state file does not. The first breaker made sets both keys, and
+ * a delete leaves the counter, so a store once used stays found. One round
+ * trip, for readers and resets only: a call creates what it needs.
+ */
+static int store_exists(struct store *s, char *err, size_t errlen)
+{
+	char gen[sizeof(s->prefix) + 16], idx[sizeof(s->prefix) + 16];
+	const char *argv[] = { "EXISTS", gen, idx };
+	redisReply *r;
+	int rc = STORE_OK;
+
+	snprintf(gen, sizeof(gen), "%sgeneration", s->prefix);
+	snprintf(idx, sizeof(idx), "%sbreakers", s->prefix);
+	if (!(r = redis_conn_command(s->conn, 3, argv, NULL))) {
+		snprintf(err, errlen, "EXISTS: %s", redis_conn_context(s->conn)->errstr);
+		return STORE_DOWN;
+	}
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+		snprintf(
+			err, errlen,
+			"no breakers under the prefix \"%s\" in db %d on that server; check db and "
+			"prefix= in the location",
+			s->prefix, redis_conn_url(s->conn)->db);
+		rc = STORE_NOTFOUND;
+	} else if (r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errlen, "EXISTS: %s",
+			 r->type == REDIS_REPLY_ERROR ? r->str : "an unexpected reply");
+		rc = STORE_ERR;
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
 int store_redis_open(struct store **sp, const char *url, enum store_mode mode, const char *local,
 		     char *err, size_t errlen)
 {
@@ -984,7 +1020,6 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 	struct store *s;
 	int rc;
 
-	(void)mode; /* opening creates nothing on the server, whatever the mode */
 	*sp = NULL;
 	if (!(u = calloc(1, sizeof(*u))) || !(s = calloc(1, sizeof(*s)))) {
 		free(u);
@@ -1004,6 +1039,12 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 		goto fail;
 	redis_conn_keepalive(s->conn);
 	snprintf(s->prefix, sizeof(s->prefix), "%s", u->prefix);
+	/* Opening creates nothing on the server, whatever the mode; a reader
+	 * or a reset finds out whether anything is there to read. */
+	if (mode != STORE_CREATE && (rc = store_exists(s, err, errlen)) != STORE_OK) {
+		redis_conn_close(s->conn);
+		goto fail;
+	}
 	explicit_bzero(u->password, sizeof(u->password));
 	clock_now(&env);
 	s->boot_id = env.boot_id;
@@ -1018,7 +1059,7 @@ fail:
 	explicit_bzero(u->password, sizeof(u->password));
 	free(u);
 	free(s);
-	return rc == STORE_DOWN ? STORE_DOWN : STORE_ERR;
+	return rc == STORE_DOWN || rc == STORE_NOTFOUND ? rc : STORE_ERR;
 }
 
 #endif

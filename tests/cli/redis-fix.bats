@@ -185,3 +185,31 @@ while True:
 		fake=
 	done
 }
+
+@test "readers of a db or prefix without breakers say so (UNKNOWN), as for a missing file" {
+	"$CBEXEC" --db "$db" -n here -- true
+	for loc in "unix://$RSOCK?db=5&prefix=$P" "unix://$RSOCK?prefix=typo$P"; do
+		run --separate-stderr "$CBEXEC" status --db "$loc"
+		[ "$status" -eq 3 ]
+		[[ "$stderr" == "cbexec: "*"no breakers under the prefix"*"check db and prefix="* ]]
+		run --separate-stderr "$CBEXEC" status --nagios --db "$loc"
+		[ "$status" -eq 3 ]
+		run --separate-stderr "$CBEXEC" history --db "$loc"
+		[ "$status" -eq 125 ]
+		[[ "$stderr" == *"no breakers under the prefix"* ]]
+		run --separate-stderr "$CBEXEC" reset --db "$loc" here
+		[ "$status" -eq 125 ]
+		[[ "$stderr" == *"no breakers under the prefix"* ]]
+		# check admits an unknown breaker, as run would.
+		run --separate-stderr "$CBEXEC" check --db "$loc" -n here
+		[ "$status" -eq 0 ]
+		# Nothing was made there.
+		[ "$(rcli -n 5 dbsize)" -eq 0 ]
+	done
+	run --separate-stderr "$CBEXEC" status --db "$db"
+	[ "$status" -eq 0 ]
+	# A store whose breakers were all deleted is still a store: "0 open".
+	"$CBEXEC" delete --db "$db" here
+	run --separate-stderr "$CBEXEC" status --nagios --db "$db"
+	[ "$status" -eq 0 ]
+}
