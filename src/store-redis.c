@@ -572,8 +572,9 @@ static int redis_admit(struct store *s, const struct store_call *c, struct store
 	if (ndead == 0)
 		goto out;
 	/* The retry counts back the rejection the first try wrote, if it wrote one. */
-	counted = c->recorded ? res->transitioned || res->created
-			      : !(c->waiting && res->decision.reject == REJECT_CONCURRENCY);
+	counted = res->created ||
+		  (c->recorded ? res->transitioned
+			       : !(c->waiting && res->decision.reject == REJECT_CONCURRENCY));
 	first = *res;
 	if ((rc = admit_once(s, c, counted, dead, ndead, res, &r2)) != STORE_OK)
 		goto out;

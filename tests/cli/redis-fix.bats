@@ -213,3 +213,41 @@ while True:
 	run --separate-stderr "$CBEXEC" status --nagios --db "$db"
 	[ "$status" -eq 0 ]
 }
+
+# dead_lease NAME ARGS...: a call of NAME (with ARGS) SIGKILLed while it holds
+# its lease: a slot of this host's that only its owner's death frees.
+dead_lease() {
+	local name=$1 pid
+	shift
+	rm -f "$BATS_TEST_TMPDIR/d.pid"
+	"$CBEXEC" --db "$db" -n "$name" "$@" -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/d" &
+	pid=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/d.pid"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	# The command dies with its monitor (PR_SET_PDEATHSIG).
+	wait_for 5 gone "$(cat "$BATS_TEST_TMPDIR/d.pid")"
+}
+
+@test "a rejection after dead owners' slots were freed is counted once, waiting too" {
+	# L: a call admitted while closed, still running, holding a slot.
+	"$CBEXEC" --db "$db" -n w --max-concurrent 1 -- sh -c "$HOLD" sh "$BATS_TEST_TMPDIR/l" &
+	lpid=$!
+	wait_for 5 test -s "$BATS_TEST_TMPDIR/l.pid"
+	sub trip --for 1s w
+	wait_for 5 "$CBEXEC" check -q --db "$db" -n w
+	# D: the half-open breaker's probe (beside L, under a bulkhead of 2), killed.
+	dead_lease w --max-concurrent 2
+	[ "$(jfield w state)" = half_open ]
+	[ "$(jfield w total_rejected)" -eq 0 ]
+	# The call waits at a bulkhead of 1: first turned away by D's probe slot
+	# (half-open full: counted), then, D freed, by L's slot while it waits
+	# (counted back), then once more when the wait is over (counted).
+	run --separate-stderr "$CBEXEC" --db "$db" -n w --max-concurrent 1 --max-wait 300ms -- true
+	[ "$status" -eq 75 ]
+	touch "$BATS_TEST_TMPDIR/l.go"
+	wait "$lpid"
+	[ "$(jfield w total_rejected)" -eq 1 ]
+	# D's slot is gone, L's given back.
+	[ "$(rcli zcard "${P}{w}:leases")" -eq 0 ]
+}
