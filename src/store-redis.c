@@ -1,5 +1,6 @@
 /* The Redis store: each operation one Lua script (src/lua/), the state machine's twin. */
 #ifdef CBEXEC_REDIS
+#include <err.h>
 #include <errno.h>
 #include <hiredis.h>
 #include <limits.h>
@@ -576,8 +577,17 @@ static int redis_admit(struct store *s, const struct store_call *c, struct store
 		  (c->recorded ? res->transitioned
 			       : !(c->waiting && res->decision.reject == REJECT_CONCURRENCY));
 	first = *res;
-	if ((rc = admit_once(s, c, counted, dead, ndead, res, &r2)) != STORE_OK)
+	if ((rc = admit_once(s, c, counted, dead, ndead, res, &r2)) != STORE_OK) {
+		/* The first try committed its answer (a rejection, counted): it
+		 * stands, rather than a store error that would run the call
+		 * unprotected. The dead owners' slots stay until they expire. */
+		warnx("warning: the Redis server: %s; the call is answered as its first try "
+		      "was, before the slots of this host's ended calls were freed",
+		      s->err);
+		*res = first;
+		rc = STORE_OK;
 		goto out;
+	}
 	/* A change the first try made is this caller's: its hooks run. */
 	if (first.transitioned && !res->transitioned) {
 		res->transitioned = true;

@@ -251,3 +251,71 @@ dead_lease() {
 	# D's slot is gone, L's given back.
 	[ "$(rcli zcard "${P}{w}:leases")" -eq 0 ]
 }
+
+# failing_proxy SOCK N: a unix socket that passes the first N requests of each
+# connection on to the file's server and answers the others with an error, as
+# a server that fails between two requests would.
+failing_proxy() {
+	"$PY" -c 'import socket, sys
+path, server, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def end(b, i):
+    # The end of the RESP value at b[i:], or None if it is not whole yet.
+    if i >= len(b): return None
+    j = b.find(b"\r\n", i)
+    if j < 0: return None
+    t, v = b[i:i+1], b[i+1:j]
+    if t in b"+-:": return j + 2
+    if t == b"$":
+        k = int(v)
+        return j + 2 if k < 0 else (j + 4 + k if len(b) >= j + 4 + k else None)
+    if t == b"*":
+        k, p = int(v), j + 2
+        for _ in range(max(k, 0)):
+            p = end(b, p)
+            if p is None: return None
+        return p
+    raise ValueError(t)
+def whole(c, buf):
+    while True:
+        e = end(buf, 0)
+        if e is not None: return buf[:e], buf[e:]
+        d = c.recv(65536)
+        if not d: return None, b""
+        buf += d
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(8)
+open(path + ".ready", "w").close()
+s.settimeout(20)
+while True:
+    c, _ = s.accept()
+    up = socket.socket(socket.AF_UNIX); up.connect(server)
+    buf, seen = b"", 0
+    while True:
+        req, buf = whole(c, buf)
+        if req is None: break
+        seen += 1
+        if seen > n:
+            c.sendall(b"-ERR injected by the test\r\n")
+            continue
+        up.sendall(req)
+        rep, _ = whole(up, b"")
+        c.sendall(rep)
+    c.close(); up.close()' "$1" "$RSOCK" "$2" </dev/null >/dev/null 2>&1 3>&- &
+	fake=$!
+	wait_for 5 test -e "$1.ready"
+}
+
+@test "when the retry after freeing dead owners' slots fails, the first answer stands" {
+	"$CBEXEC" --db "$db" -n f --max-concurrent 1 -- true
+	dead_lease f --max-concurrent 1
+	failing_proxy "$BATS_TEST_TMPDIR/p.sock" 1
+	# The first try (through to the server) is turned away by D's slot and
+	# counts it; the retry, D freed, meets an error.
+	run --separate-stderr "$CBEXEC" --db "unix://$BATS_TEST_TMPDIR/p.sock?prefix=$P" -n f \
+		--max-concurrent 1 -- touch "$BATS_TEST_TMPDIR/ran"
+	echo "$stderr"
+	[ "$status" -eq 75 ]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	[[ "$stderr" == *"warning: "*"injected by the test"*"first try"* ]]
+	[ "$(jfield f total_rejected)" -eq 1 ]
+	[ "$(jfield f total_calls)" -eq 1 ]
+}
