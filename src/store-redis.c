@@ -182,152 +182,192 @@ enum field_kind {
 	F_WINDOW
 };
 
+/* The hash's fields, by name: indexes of fields[] and the cases of set_field(). */
+enum field_id {
+	H_STATE,
+	H_MODE,
+	H_HELD,
+	H_GENERATION,
+	H_CONSECUTIVE_FAILURES,
+	H_CONSECUTIVE_SUCCESSES,
+	H_STATE_CHANGED_AT,
+	H_RETRY_AT,
+	H_RETRY_BOOT,
+	H_BOOT_ID,
+	H_OPEN_LENGTH,
+	H_OPEN_PERIOD,
+	H_LAST_FAILURE_AT,
+	H_LAST_SUCCESS_AT,
+	H_LAST_EXIT,
+	H_REASON,
+	H_MODE_REASON,
+	H_TOTAL_CALLS,
+	H_TOTAL_SUCCESSES,
+	H_TOTAL_FAILURES,
+	H_TOTAL_IGNORED,
+	H_TOTAL_REJECTED,
+	H_TOTAL_TIMEOUTS,
+	H_TOTAL_SLOW,
+	H_TOTAL_OPENS,
+	H_TOTAL_TIMED_CALLS,
+	H_TOTAL_DURATION,
+	H_WINDOW,
+	H_FAILURE_THRESHOLD,
+	H_SUCCESS_THRESHOLD,
+	H_RECOVERY_TIMEOUT,
+	H_HALF_OPEN_MAX_CALLS,
+	H_MAX_CONCURRENT,
+	NFIELDS
+};
+
 static const struct field {
 	const char *name;
 	enum field_kind kind;
 	int64_t lo, hi;
 } fields[] = {
-	{ "state", F_INT, BREAKER_CLOSED, BREAKER_HALF_OPEN },
-	{ "mode", F_INT, BREAKER_NORMAL, BREAKER_BYPASS },
-	{ "held", F_INT, 0, 1 },
-	{ "generation", F_INT, 0, GENERATION_MAX },
-	{ "consecutive_failures", F_INT, 0, UINT32_MAX },
-	{ "consecutive_successes", F_INT, 0, UINT32_MAX },
-	{ "state_changed_at", F_INT, 0, TIME_MAX },
-	{ "retry_at", F_INT, 0, 2 * TIME_MAX },
-	{ "retry_boot", F_INT, 0, 2 * TIME_MAX },
-	{ "boot_id", F_INT, INT64_MIN, INT64_MAX },
-	{ "open_length", F_INT, 0, TIME_MAX },
-	{ "open_period", F_INT, 0, TIME_MAX },
-	{ "last_failure_at", F_INT, 0, TIME_MAX },
-	{ "last_success_at", F_INT, 0, TIME_MAX },
-	{ "last_exit", F_INT, -1, 255 },
-	{ "reason", F_TEXT, 0, 0 },
-	{ "mode_reason", F_TEXT, 0, 0 },
-	{ "total_calls", F_INT, 0, INT64_MAX },
-	{ "total_successes", F_INT, 0, INT64_MAX },
-	{ "total_failures", F_INT, 0, INT64_MAX },
-	{ "total_ignored", F_INT, 0, INT64_MAX },
-	{ "total_rejected", F_INT, 0, INT64_MAX },
-	{ "total_timeouts", F_INT, 0, INT64_MAX },
-	{ "total_slow", F_INT, 0, INT64_MAX },
-	{ "total_opens", F_INT, 0, INT64_MAX },
-	{ "total_timed_calls", F_INT, 0, INT64_MAX },
-	{ "total_duration", F_INT, 0, INT64_MAX },
-	{ "window", F_WINDOW, 0, 0 },
-	{ "failure_threshold", F_INT, 0, UINT32_MAX },
-	{ "success_threshold", F_INT, 0, UINT32_MAX },
-	{ "recovery_timeout", F_INT, 0, TIME_MAX },
-	{ "half_open_max_calls", F_INT, 0, UINT32_MAX },
-	{ "max_concurrent", F_INT, 0, UINT32_MAX },
+	[H_STATE] = { "state", F_INT, BREAKER_CLOSED, BREAKER_HALF_OPEN },
+	[H_MODE] = { "mode", F_INT, BREAKER_NORMAL, BREAKER_BYPASS },
+	[H_HELD] = { "held", F_INT, 0, 1 },
+	[H_GENERATION] = { "generation", F_INT, 0, GENERATION_MAX },
+	[H_CONSECUTIVE_FAILURES] = { "consecutive_failures", F_INT, 0, UINT32_MAX },
+	[H_CONSECUTIVE_SUCCESSES] = { "consecutive_successes", F_INT, 0, UINT32_MAX },
+	[H_STATE_CHANGED_AT] = { "state_changed_at", F_INT, 0, TIME_MAX },
+	[H_RETRY_AT] = { "retry_at", F_INT, 0, 2 * TIME_MAX },
+	[H_RETRY_BOOT] = { "retry_boot", F_INT, 0, 2 * TIME_MAX },
+	[H_BOOT_ID] = { "boot_id", F_INT, INT64_MIN, INT64_MAX },
+	[H_OPEN_LENGTH] = { "open_length", F_INT, 0, TIME_MAX },
+	[H_OPEN_PERIOD] = { "open_period", F_INT, 0, TIME_MAX },
+	[H_LAST_FAILURE_AT] = { "last_failure_at", F_INT, 0, TIME_MAX },
+	[H_LAST_SUCCESS_AT] = { "last_success_at", F_INT, 0, TIME_MAX },
+	[H_LAST_EXIT] = { "last_exit", F_INT, -1, 255 },
+	[H_REASON] = { "reason", F_TEXT, 0, 0 },
+	[H_MODE_REASON] = { "mode_reason", F_TEXT, 0, 0 },
+	[H_TOTAL_CALLS] = { "total_calls", F_INT, 0, INT64_MAX },
+	[H_TOTAL_SUCCESSES] = { "total_successes", F_INT, 0, INT64_MAX },
+	[H_TOTAL_FAILURES] = { "total_failures", F_INT, 0, INT64_MAX },
+	[H_TOTAL_IGNORED] = { "total_ignored", F_INT, 0, INT64_MAX },
+	[H_TOTAL_REJECTED] = { "total_rejected", F_INT, 0, INT64_MAX },
+	[H_TOTAL_TIMEOUTS] = { "total_timeouts", F_INT, 0, INT64_MAX },
+	[H_TOTAL_SLOW] = { "total_slow", F_INT, 0, INT64_MAX },
+	[H_TOTAL_OPENS] = { "total_opens", F_INT, 0, INT64_MAX },
+	[H_TOTAL_TIMED_CALLS] = { "total_timed_calls", F_INT, 0, INT64_MAX },
+	[H_TOTAL_DURATION] = { "total_duration", F_INT, 0, INT64_MAX },
+	[H_WINDOW] = { "window", F_WINDOW, 0, 0 },
+	[H_FAILURE_THRESHOLD] = { "failure_threshold", F_INT, 0, UINT32_MAX },
+	[H_SUCCESS_THRESHOLD] = { "success_threshold", F_INT, 0, UINT32_MAX },
+	[H_RECOVERY_TIMEOUT] = { "recovery_timeout", F_INT, 0, TIME_MAX },
+	[H_HALF_OPEN_MAX_CALLS] = { "half_open_max_calls", F_INT, 0, UINT32_MAX },
+	[H_MAX_CONCURRENT] = { "max_concurrent", F_INT, 0, UINT32_MAX },
 };
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+_Static_assert(sizeof(fields) / sizeof(fields[0]) == NFIELDS, "a field without its entry");
 
-static void set_field(size_t f, int64_t v, const char *text, size_t len, bool with_window,
+static void set_field(enum field_id f, int64_t v, const char *text, size_t len, bool with_window,
 		      struct breaker_state *st, struct breaker_settings *saved)
 {
 	switch (f) {
-	case 0:
+	case H_STATE:
 		st->state = (enum breaker_state_kind)v;
 		break;
-	case 1:
+	case H_MODE:
 		st->mode = (enum breaker_mode)v;
 		break;
-	case 2:
+	case H_HELD:
 		st->held = v != 0;
 		break;
-	case 3:
+	case H_GENERATION:
 		st->generation = v;
 		break;
-	case 4:
+	case H_CONSECUTIVE_FAILURES:
 		st->consecutive_failures = (uint32_t)v;
 		break;
-	case 5:
+	case H_CONSECUTIVE_SUCCESSES:
 		st->consecutive_successes = (uint32_t)v;
 		break;
-	case 6:
+	case H_STATE_CHANGED_AT:
 		st->state_changed_at_ms = v;
 		break;
-	case 7:
+	case H_RETRY_AT:
 		st->retry_at_ms = v;
 		break;
-	case 8:
+	case H_RETRY_BOOT:
 		st->retry_boot_ms = v;
 		break;
-	case 9:
+	case H_BOOT_ID:
 		st->boot_id = v;
 		break;
-	case 10:
+	case H_OPEN_LENGTH:
 		st->open_length_ms = v;
 		break;
-	case 11:
+	case H_OPEN_PERIOD:
 		st->open_period_ms = v;
 		break;
-	case 12:
+	case H_LAST_FAILURE_AT:
 		st->last_failure_at_ms = v;
 		break;
-	case 13:
+	case H_LAST_SUCCESS_AT:
 		st->last_success_at_ms = v;
 		break;
-	case 14:
+	case H_LAST_EXIT:
 		st->last_exit = (int)v;
 		break;
-	case 15:
+	case H_REASON:
 		snprintf(st->reason, sizeof(st->reason), "%s", text);
 		break;
-	case 16:
+	case H_MODE_REASON:
 		snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", text);
 		break;
-	case 17:
+	case H_TOTAL_CALLS:
 		st->totals.calls = v;
 		break;
-	case 18:
+	case H_TOTAL_SUCCESSES:
 		st->totals.successes = v;
 		break;
-	case 19:
+	case H_TOTAL_FAILURES:
 		st->totals.failures = v;
 		break;
-	case 20:
+	case H_TOTAL_IGNORED:
 		st->totals.ignored = v;
 		break;
-	case 21:
+	case H_TOTAL_REJECTED:
 		st->totals.rejected = v;
 		break;
-	case 22:
+	case H_TOTAL_TIMEOUTS:
 		st->totals.timeouts = v;
 		break;
-	case 23:
+	case H_TOTAL_SLOW:
 		st->totals.slow = v;
 		break;
-	case 24:
+	case H_TOTAL_OPENS:
 		st->totals.opens = v;
 		break;
-	case 25:
+	case H_TOTAL_TIMED_CALLS:
 		st->totals.timed_calls = v;
 		break;
-	case 26:
+	case H_TOTAL_DURATION:
 		st->totals.duration_ms_sum = v;
 		break;
 	/* A window that cannot be read is a cleared one, as in the SQLite store:
 	 * it only feeds the rate rules. */
-	case 27:
+	case H_WINDOW:
 		if (with_window)
 			window_decode(&st->window, (const uint8_t *)text, len);
 		break;
-	case 28:
+	case H_FAILURE_THRESHOLD:
 		saved->failure_threshold = (uint32_t)v;
 		break;
-	case 29:
+	case H_SUCCESS_THRESHOLD:
 		saved->success_threshold = (uint32_t)v;
 		break;
-	case 30:
+	case H_RECOVERY_TIMEOUT:
 		saved->recovery_timeout_ms = v;
 		break;
-	case 31:
+	case H_HALF_OPEN_MAX_CALLS:
 		saved->half_open_max_calls = (uint32_t)v;
 		break;
-	case 32:
+	case H_MAX_CONCURRENT:
 		saved->max_concurrent = (uint32_t)v;
+		break;
+	case NFIELDS: /* no field: -Wswitch names any H_ left without its case */
 		break;
 	}
 }
@@ -380,7 +420,7 @@ static int decode_fields(struct store *s, const char *name, redisReply *const *e
 			return invalid(s, name, k->str, "is not UTF-8 text of up to 255 bytes");
 		}
 		seen[f] = true;
-		set_field(f, num, v->str, v->len, with_window, st, saved);
+		set_field((enum field_id)f, num, v->str, v->len, with_window, st, saved);
 	}
 	for (size_t f = 0; f < NFIELDS; f++)
 		if (!seen[f])
