@@ -710,15 +710,15 @@ static int redis_manual(struct store *s, const struct store_manual *m, struct st
 	return rc;
 }
 
-static int redis_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
-		      struct breaker_settings *saved)
+/* The server's clock says which leases have expired; its time comes back in env. */
+static int redis_read_now(struct store *s, const char *name, struct breaker_env *env,
+			  struct breaker_state *st, struct breaker_settings *saved)
 {
 	struct store_result res;
 	struct call_args a;
 	redisReply *r;
 	int rc;
 
-	(void)now_ms; /* the server's clock says which leases have expired */
 	add_keys(s, &a, name);
 	add_str(&a, name);
 	if (!(r = eval(s, &redis_script_read, &a, &rc)))
@@ -741,8 +741,22 @@ static int redis_read(struct store *s, const char *name, int64_t now_ms, struct 
 		}
 		*st = res.after;
 	}
+	/* As redis_now: the wall clock alone. */
+	if (rc == STORE_OK || rc == STORE_NOTFOUND || rc == STORE_INVALID) {
+		memset(env, 0, sizeof(*env));
+		env->now_ms = res.env.now_ms;
+	}
 	freeReplyObject(r);
 	return rc;
+}
+
+static int redis_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
+		      struct breaker_settings *saved)
+{
+	struct breaker_env env;
+
+	(void)now_ms;
+	return redis_read_now(s, name, &env, st, saved);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -1024,6 +1038,7 @@ static const struct store_ops redis_ops = {
 	.each = redis_each,
 	.history = redis_history,
 	.delete = redis_delete,
+	.read_now = redis_read_now,
 };
 
 /*
@@ -1092,7 +1107,8 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 	snprintf(s->prefix, sizeof(s->prefix), "%s", u->prefix);
 	/* Opening creates nothing on the server, whatever the mode; a reader
 	 * or a reset finds out whether anything is there to read. */
-	if (mode != STORE_CREATE && (rc = store_exists(s, err, errlen)) != STORE_OK) {
+	if ((mode == STORE_READONLY || mode == STORE_EXISTING) &&
+	    (rc = store_exists(s, err, errlen)) != STORE_OK) {
 		redis_conn_close(s->conn);
 		goto fail;
 	}

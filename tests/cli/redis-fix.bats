@@ -319,3 +319,29 @@ while True:
 	[ "$(jfield f total_rejected)" -eq 1 ]
 	[ "$(jfield f total_calls)" -eq 1 ]
 }
+
+# calls CMD: how many times the server ran CMD since the last CONFIG RESETSTAT,
+# from a client or inside a script.
+calls() {
+	rcli info commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p" |
+		grep . || echo 0
+}
+
+@test "check asks the server once: the read's reply carries the server's time" {
+	"$CBEXEC" --db "$db" -n c -- true
+	"$CBEXEC" check --db "$db" -n c # the read script is known to the server
+	rcli config resetstat
+	run --separate-stderr "$CBEXEC" check --db "$db" -n c
+	[ "$status" -eq 0 ]
+	# One script, which reads TIME itself; no TIME, EXISTS or EVAL besides.
+	[ "$(calls evalsha)" -eq 1 ]
+	[ "$(calls time)" -eq 1 ]
+	[ "$(calls exists)" -eq 0 ]
+	[ "$(calls eval)" -eq 0 ]
+	sub trip --for 1h c
+	run --separate-stderr "$CBEXEC" check --db "$db" -n c
+	[ "$status" -eq 75 ]
+	[[ "$stderr" == *"next try in 59m"* || "$stderr" == *"next try in 1h"* ]]
+	run --separate-stderr "$CBEXEC" check --db "$db" -n unknown
+	[ "$status" -eq 0 ]
+}
