@@ -269,10 +269,18 @@ local function window_decode(s)
 	return none -- W_NONE or unknown: either way a cleared window of no kind
 end
 
+-- window_encode() of a window of no kind, whatever it was: the bytes of every
+-- breaker without a window rule.
+local W_NONE_BYTES = '\1\0\0\0\0\0\0\0\0\0\0\0\0\0'
+
 -- The window is decoded only by the events that touch it.
 local function win(st)
 	if not st.win then
-		st.win = window_decode(st.window_raw)
+		if st.window_raw == W_NONE_BYTES then
+			st.win = window_new(W_NONE, 0, 0)
+		else
+			st.win = window_decode(st.window_raw)
+		end
 	end
 	return st.win
 end
@@ -465,9 +473,9 @@ end
 
 -- The CLOSED-state trip rules: the reason to open, or nil.
 local function should_open(st, set, env, call)
-	local what = describe_exit(call)
 	if set.failure_threshold ~= 0 and st.consecutive_failures >= set.failure_threshold then
-		return cut(sformat('%d consecutive failures, last %s', st.consecutive_failures, what))
+		return cut(sformat('%d consecutive failures, last %s', st.consecutive_failures,
+			describe_exit(call)))
 	end
 	local w = win(st)
 	if w.kind == W_NONE then
@@ -645,6 +653,7 @@ local TEXT = { reason = true, mode_reason = true, window = true }
 -- transition's hook lost). Where a double cannot hold C's int64 limit, the
 -- bound is lower (refused here too: still before any write).
 local TIME_MAX = 253402300799999
+local COUNT_RANGE = { 0, 2 ^ 62 } -- the totals; generation too
 local RANGE = { state = { 0, 2 }, mode = { 0, 2 }, held = { 0, 1 }, generation = { 0, 2 ^ 62 },
 	consecutive_failures = { 0, U32_MAX }, consecutive_successes = { 0, U32_MAX },
 	state_changed_at = { 0, TIME_MAX }, retry_at = { 0, 2 * TIME_MAX },
@@ -719,18 +728,23 @@ local function load()
 	for i = 1, #raw, 2 do
 		h[raw[i]] = raw[i + 1]
 	end
-	local st, saved = { raw = h, probes_inflight = 0, calls_inflight = 0 }, settings_init()
+	-- loaded: each number as read, so that a field that did not change is
+	-- written back and replied as the hash holds it, without formatting it.
+	local loaded = {}
+	local st, saved = { raw = h, loaded = loaded, probes_inflight = 0, calls_inflight = 0 },
+		settings_init()
 	for _, f in ipairs(FIELDS) do
 		local v = h[f]
 		if v == nil then
 			return false, f
 		end
 		if not TEXT[f] then
-			local r = RANGE[f] or { 0, 2 ^ 62 }
+			local r = RANGE[f] or COUNT_RANGE
 			v = is_integer(v) and tonumber(v)
 			if not v or v < r[1] or v > r[2] then
 				return false, f
 			end
+			loaded[f] = v
 		elseif f ~= 'window' and not text_valid(v) then
 			return false, f
 		end
@@ -746,10 +760,13 @@ end
 
 local function field_value(st, saved, f)
 	if f == 'window' then
-		if st.win then
-			return window_encode(st.win)
+		local w = st.win
+		if not w then
+			return st.window_raw
+		elseif w.kind == W_NONE then
+			return W_NONE_BYTES
 		end
-		return st.window_raw
+		return window_encode(w)
 	end
 	local v = st[f]
 	if IS_SAVED[f] then
@@ -758,14 +775,30 @@ local function field_value(st, saved, f)
 	if TEXT[f] then
 		return v
 	end
+	if st.loaded and st.loaded[f] == v then
+		return st.raw[f]
+	end
 	return num(v)
+end
+
+-- The fields' values to write and reply, computed once, by the first of
+-- save() and reply(): nothing changes the breaker after it is saved.
+local function field_values(st, saved)
+	if not st.values then
+		local vals = {}
+		for _, f in ipairs(FIELDS) do
+			vals[f] = field_value(st, saved, f)
+		end
+		st.values = vals
+	end
+	return st.values
 end
 
 -- Writes the fields that changed (all of them for a new breaker).
 local function save(st, saved)
-	local args, old = {}, st.raw or {}
+	local args, old, vals = {}, st.raw or {}, field_values(st, saved)
 	for _, f in ipairs(FIELDS) do
-		local v = field_value(st, saved, f)
+		local v = vals[f]
 		if old[f] ~= v then
 			args[#args + 1] = f
 			args[#args + 1] = v
@@ -875,10 +908,11 @@ local function reply(status, env, created, transitioned, tr, d, lease, st, saved
 	r[14] = num(st and st.calls_inflight or 0)
 	r[15] = num(st and st.probes_inflight or 0)
 	if st then
+		local vals = field_values(st, saved)
 		r[16] = num(#FIELDS)
 		for _, f in ipairs(FIELDS) do
 			r[#r + 1] = f
-			r[#r + 1] = field_value(st, saved, f)
+			r[#r + 1] = vals[f]
 		end
 	else
 		r[16] = '0'
