@@ -461,6 +461,8 @@ static void open_result(int rc, const char *path, const char *err, int missing_e
 	if (rc == STORE_OK)
 		return;
 	where = cli_where(path);
+	if (rc == STORE_NOTFOUND && store_is_redis(path))
+		cli_fatal(missing_exit, "%s: %s", where, err);
 	if (rc == STORE_NOTFOUND)
 		cli_fatal(missing_exit, "%s: no state file: %s; check the path (--db, CBEXEC_DB)",
 			  where, err);

@@ -48,7 +48,7 @@ static int check_exec(const struct args *args)
 again:
 	/* Read-only: check asks and changes nothing, so it creates nothing
 	 * either, and a user who may only read the file may ask. */
-	switch (cli_store_open(&s, path, STORE_READONLY, err, sizeof(err))) {
+	switch (cli_store_open(&s, path, STORE_PEEK, err, sizeof(err))) {
 	case STORE_OK:
 		break;
 	case STORE_NOTFOUND:
@@ -65,9 +65,8 @@ again:
 		rc = admit_unprotected(&o, where, err);
 		goto out;
 	}
-	/* The store's clock: a Redis store's is the server's. */
-	if ((rc = store_now(s, &env)) == STORE_OK)
-		rc = store_read(s, a.name, env.now_ms, &st, &saved);
+	/* The store's clock: a Redis store's is the server's, in the read's reply. */
+	rc = store_read_now(s, a.name, &env, &st, &saved);
 	env.jitter = 0; /* only the open period's length is jittered, and nothing opens here */
 	switch (rc) {
 	case STORE_OK:

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -610,6 +611,72 @@ const char *store_redis_version(void)
 		snprintf(v, sizeof(v), "hiredis %d.%d.%d (no TLS)", HIREDIS_MAJOR, HIREDIS_MINOR,
 			 HIREDIS_PATCH);
 	return v;
+}
+
+/* TCP keepalive (hiredis's: probes after 15 s idle), so that a NAT or a
+ * firewall between host and server keeps the connection of a call whose
+ * command runs for minutes. Not for a unix socket, which has no TCP options
+ * (hiredis would mark the context failed). A failure to set it costs only
+ * that protection: the context is left usable. */
+void redis_conn_keepalive(struct redis_conn *c)
+{
+	if (c->ctx->connection_type != REDIS_CONN_TCP)
+		return;
+	if (redisEnableKeepAlive(c->ctx) != REDIS_OK) {
+		c->ctx->err = 0;
+		c->ctx->errstr[0] = '\0';
+	}
+}
+
+/*
+ * Between admit and record the command ran, for any time: a server with
+ * `timeout N` closes idle clients, a NAT forgets the connection, a server
+ * restarts. With no request outstanding nothing may arrive, so a descriptor
+ * that is readable (EOF, or bytes out of step), hung up or in error is a
+ * connection the server no longer serves: it is replaced by a new one
+ * (through Sentinel again, to the current primary) before the request is
+ * sent, which is safe since nothing was sent on it. A connection that dies
+ * in flight is still caught by the request, and not resent.
+ */
+int redis_conn_revive(struct redis_conn *c, char *err, size_t errlen)
+{
+	struct pollfd p = { .fd = c->ctx->fd, .events = POLLIN };
+	redisContext *old = c->ctx;
+	struct redis_endpoint m;
+	int n, rc = 0;
+
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 0 && c->ctx->err == 0)
+		return 0;
+	c->ctx = NULL;
+	switch (c->u.kind) {
+	case REDIS_TCP:
+		c->ctx = connect_to(c, c->u.server.host, c->u.server.port, NULL, &rc, err, errlen);
+		break;
+	case REDIS_UNIX:
+		c->ctx = connect_to(c, NULL, 0, c->u.path, &rc, err, errlen);
+		break;
+	case REDIS_SENTINEL:
+		if ((rc = sentinel_resolve(c, &m, err, errlen)) != 0)
+			break;
+		c->ctx = connect_to(c, m.host, m.port, NULL, &rc, err, errlen);
+		break;
+	}
+	if (c->ctx && (rc = handshake(c, err, errlen)) == 0 && c->u.kind == REDIS_SENTINEL)
+		rc = check_master(c, &m, err, errlen);
+	if (!c->ctx || rc != 0) {
+		/* The old context stays, so that what follows fails as on a
+		 * lost connection instead of meeting none. */
+		if (c->ctx)
+			redisFree(c->ctx);
+		c->ctx = old;
+		return rc ? rc : STORE_ERR;
+	}
+	redisFree(old);
+	redis_conn_keepalive(c);
+	return 0;
 }
 
 #endif

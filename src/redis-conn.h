@@ -105,4 +105,11 @@ struct redisReply *redis_conn_eval(struct redis_conn *c, const struct redis_scri
 				   int argc, const char *const *argv, const size_t *argvlen,
 				   int *rc, char *err, size_t errlen);
 
+/* TCP keepalive on the connection (nothing for a unix socket). */
+void redis_conn_keepalive(struct redis_conn *c);
+/* Before a request sent after a long pause (record, release after the
+ * command ran): a connection the server closed meanwhile is replaced by a
+ * new one. 0, or redis_conn_open's codes with err. */
+int redis_conn_revive(struct redis_conn *c, char *err, size_t errlen);
+
 #endif

@@ -1,5 +1,6 @@
 /* The Redis store: each operation one Lua script (src/lua/), the state machine's twin. */
 #ifdef CBEXEC_REDIS
+#include <err.h>
 #include <errno.h>
 #include <hiredis.h>
 #include <limits.h>
@@ -151,6 +152,24 @@ static int64_t element_num(const redisReply *r, size_t i)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+/* How many field and value pairs follow the reply's head (element 15), or -1
+ * for a count that is not a number or that the reply's elements cannot
+ * hold: a broken server must not make us read past element[]. */
+static int64_t reply_pairs(const redisReply *r)
+{
+	const char *v = element(r, 15);
+	long long n;
+	char *end;
+
+	if (!v || r->elements < HEAD)
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || (unsigned long long)n > (r->elements - HEAD) / 2)
+		return -1;
+	return n;
+}
+
 /* ---- the hash's fields ---- */
 
 /* What a field of the hash may hold: the SQLite store's column ranges. */
@@ -163,152 +182,192 @@ enum field_kind {
 	F_WINDOW
 };
 
+/* The hash's fields, by name: indexes of fields[] and the cases of set_field(). */
+enum field_id {
+	H_STATE,
+	H_MODE,
+	H_HELD,
+	H_GENERATION,
+	H_CONSECUTIVE_FAILURES,
+	H_CONSECUTIVE_SUCCESSES,
+	H_STATE_CHANGED_AT,
+	H_RETRY_AT,
+	H_RETRY_BOOT,
+	H_BOOT_ID,
+	H_OPEN_LENGTH,
+	H_OPEN_PERIOD,
+	H_LAST_FAILURE_AT,
+	H_LAST_SUCCESS_AT,
+	H_LAST_EXIT,
+	H_REASON,
+	H_MODE_REASON,
+	H_TOTAL_CALLS,
+	H_TOTAL_SUCCESSES,
+	H_TOTAL_FAILURES,
+	H_TOTAL_IGNORED,
+	H_TOTAL_REJECTED,
+	H_TOTAL_TIMEOUTS,
+	H_TOTAL_SLOW,
+	H_TOTAL_OPENS,
+	H_TOTAL_TIMED_CALLS,
+	H_TOTAL_DURATION,
+	H_WINDOW,
+	H_FAILURE_THRESHOLD,
+	H_SUCCESS_THRESHOLD,
+	H_RECOVERY_TIMEOUT,
+	H_HALF_OPEN_MAX_CALLS,
+	H_MAX_CONCURRENT,
+	NFIELDS
+};
+
 static const struct field {
 	const char *name;
 	enum field_kind kind;
 	int64_t lo, hi;
 } fields[] = {
-	{ "state", F_INT, BREAKER_CLOSED, BREAKER_HALF_OPEN },
-	{ "mode", F_INT, BREAKER_NORMAL, BREAKER_BYPASS },
-	{ "held", F_INT, 0, 1 },
-	{ "generation", F_INT, 0, GENERATION_MAX },
-	{ "consecutive_failures", F_INT, 0, UINT32_MAX },
-	{ "consecutive_successes", F_INT, 0, UINT32_MAX },
-	{ "state_changed_at", F_INT, 0, TIME_MAX },
-	{ "retry_at", F_INT, 0, 2 * TIME_MAX },
-	{ "retry_boot", F_INT, 0, 2 * TIME_MAX },
-	{ "boot_id", F_INT, INT64_MIN, INT64_MAX },
-	{ "open_length", F_INT, 0, TIME_MAX },
-	{ "open_period", F_INT, 0, TIME_MAX },
-	{ "last_failure_at", F_INT, 0, TIME_MAX },
-	{ "last_success_at", F_INT, 0, TIME_MAX },
-	{ "last_exit", F_INT, -1, 255 },
-	{ "reason", F_TEXT, 0, 0 },
-	{ "mode_reason", F_TEXT, 0, 0 },
-	{ "total_calls", F_INT, 0, INT64_MAX },
-	{ "total_successes", F_INT, 0, INT64_MAX },
-	{ "total_failures", F_INT, 0, INT64_MAX },
-	{ "total_ignored", F_INT, 0, INT64_MAX },
-	{ "total_rejected", F_INT, 0, INT64_MAX },
-	{ "total_timeouts", F_INT, 0, INT64_MAX },
-	{ "total_slow", F_INT, 0, INT64_MAX },
-	{ "total_opens", F_INT, 0, INT64_MAX },
-	{ "total_timed_calls", F_INT, 0, INT64_MAX },
-	{ "total_duration", F_INT, 0, INT64_MAX },
-	{ "window", F_WINDOW, 0, 0 },
-	{ "failure_threshold", F_INT, 0, UINT32_MAX },
-	{ "success_threshold", F_INT, 0, UINT32_MAX },
-	{ "recovery_timeout", F_INT, 0, TIME_MAX },
-	{ "half_open_max_calls", F_INT, 0, UINT32_MAX },
-	{ "max_concurrent", F_INT, 0, UINT32_MAX },
+	[H_STATE] = { "state", F_INT, BREAKER_CLOSED, BREAKER_HALF_OPEN },
+	[H_MODE] = { "mode", F_INT, BREAKER_NORMAL, BREAKER_BYPASS },
+	[H_HELD] = { "held", F_INT, 0, 1 },
+	[H_GENERATION] = { "generation", F_INT, 0, GENERATION_MAX },
+	[H_CONSECUTIVE_FAILURES] = { "consecutive_failures", F_INT, 0, UINT32_MAX },
+	[H_CONSECUTIVE_SUCCESSES] = { "consecutive_successes", F_INT, 0, UINT32_MAX },
+	[H_STATE_CHANGED_AT] = { "state_changed_at", F_INT, 0, TIME_MAX },
+	[H_RETRY_AT] = { "retry_at", F_INT, 0, 2 * TIME_MAX },
+	[H_RETRY_BOOT] = { "retry_boot", F_INT, 0, 2 * TIME_MAX },
+	[H_BOOT_ID] = { "boot_id", F_INT, INT64_MIN, INT64_MAX },
+	[H_OPEN_LENGTH] = { "open_length", F_INT, 0, TIME_MAX },
+	[H_OPEN_PERIOD] = { "open_period", F_INT, 0, TIME_MAX },
+	[H_LAST_FAILURE_AT] = { "last_failure_at", F_INT, 0, TIME_MAX },
+	[H_LAST_SUCCESS_AT] = { "last_success_at", F_INT, 0, TIME_MAX },
+	[H_LAST_EXIT] = { "last_exit", F_INT, -1, 255 },
+	[H_REASON] = { "reason", F_TEXT, 0, 0 },
+	[H_MODE_REASON] = { "mode_reason", F_TEXT, 0, 0 },
+	[H_TOTAL_CALLS] = { "total_calls", F_INT, 0, INT64_MAX },
+	[H_TOTAL_SUCCESSES] = { "total_successes", F_INT, 0, INT64_MAX },
+	[H_TOTAL_FAILURES] = { "total_failures", F_INT, 0, INT64_MAX },
+	[H_TOTAL_IGNORED] = { "total_ignored", F_INT, 0, INT64_MAX },
+	[H_TOTAL_REJECTED] = { "total_rejected", F_INT, 0, INT64_MAX },
+	[H_TOTAL_TIMEOUTS] = { "total_timeouts", F_INT, 0, INT64_MAX },
+	[H_TOTAL_SLOW] = { "total_slow", F_INT, 0, INT64_MAX },
+	[H_TOTAL_OPENS] = { "total_opens", F_INT, 0, INT64_MAX },
+	[H_TOTAL_TIMED_CALLS] = { "total_timed_calls", F_INT, 0, INT64_MAX },
+	[H_TOTAL_DURATION] = { "total_duration", F_INT, 0, INT64_MAX },
+	[H_WINDOW] = { "window", F_WINDOW, 0, 0 },
+	[H_FAILURE_THRESHOLD] = { "failure_threshold", F_INT, 0, UINT32_MAX },
+	[H_SUCCESS_THRESHOLD] = { "success_threshold", F_INT, 0, UINT32_MAX },
+	[H_RECOVERY_TIMEOUT] = { "recovery_timeout", F_INT, 0, TIME_MAX },
+	[H_HALF_OPEN_MAX_CALLS] = { "half_open_max_calls", F_INT, 0, UINT32_MAX },
+	[H_MAX_CONCURRENT] = { "max_concurrent", F_INT, 0, UINT32_MAX },
 };
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+_Static_assert(sizeof(fields) / sizeof(fields[0]) == NFIELDS, "a field without its entry");
 
-static void set_field(size_t f, int64_t v, const char *text, size_t len, bool with_window,
+static void set_field(enum field_id f, int64_t v, const char *text, size_t len, bool with_window,
 		      struct breaker_state *st, struct breaker_settings *saved)
 {
 	switch (f) {
-	case 0:
+	case H_STATE:
 		st->state = (enum breaker_state_kind)v;
 		break;
-	case 1:
+	case H_MODE:
 		st->mode = (enum breaker_mode)v;
 		break;
-	case 2:
+	case H_HELD:
 		st->held = v != 0;
 		break;
-	case 3:
+	case H_GENERATION:
 		st->generation = v;
 		break;
-	case 4:
+	case H_CONSECUTIVE_FAILURES:
 		st->consecutive_failures = (uint32_t)v;
 		break;
-	case 5:
+	case H_CONSECUTIVE_SUCCESSES:
 		st->consecutive_successes = (uint32_t)v;
 		break;
-	case 6:
+	case H_STATE_CHANGED_AT:
 		st->state_changed_at_ms = v;
 		break;
-	case 7:
+	case H_RETRY_AT:
 		st->retry_at_ms = v;
 		break;
-	case 8:
+	case H_RETRY_BOOT:
 		st->retry_boot_ms = v;
 		break;
-	case 9:
+	case H_BOOT_ID:
 		st->boot_id = v;
 		break;
-	case 10:
+	case H_OPEN_LENGTH:
 		st->open_length_ms = v;
 		break;
-	case 11:
+	case H_OPEN_PERIOD:
 		st->open_period_ms = v;
 		break;
-	case 12:
+	case H_LAST_FAILURE_AT:
 		st->last_failure_at_ms = v;
 		break;
-	case 13:
+	case H_LAST_SUCCESS_AT:
 		st->last_success_at_ms = v;
 		break;
-	case 14:
+	case H_LAST_EXIT:
 		st->last_exit = (int)v;
 		break;
-	case 15:
+	case H_REASON:
 		snprintf(st->reason, sizeof(st->reason), "%s", text);
 		break;
-	case 16:
+	case H_MODE_REASON:
 		snprintf(st->mode_reason, sizeof(st->mode_reason), "%s", text);
 		break;
-	case 17:
+	case H_TOTAL_CALLS:
 		st->totals.calls = v;
 		break;
-	case 18:
+	case H_TOTAL_SUCCESSES:
 		st->totals.successes = v;
 		break;
-	case 19:
+	case H_TOTAL_FAILURES:
 		st->totals.failures = v;
 		break;
-	case 20:
+	case H_TOTAL_IGNORED:
 		st->totals.ignored = v;
 		break;
-	case 21:
+	case H_TOTAL_REJECTED:
 		st->totals.rejected = v;
 		break;
-	case 22:
+	case H_TOTAL_TIMEOUTS:
 		st->totals.timeouts = v;
 		break;
-	case 23:
+	case H_TOTAL_SLOW:
 		st->totals.slow = v;
 		break;
-	case 24:
+	case H_TOTAL_OPENS:
 		st->totals.opens = v;
 		break;
-	case 25:
+	case H_TOTAL_TIMED_CALLS:
 		st->totals.timed_calls = v;
 		break;
-	case 26:
+	case H_TOTAL_DURATION:
 		st->totals.duration_ms_sum = v;
 		break;
 	/* A window that cannot be read is a cleared one, as in the SQLite store:
 	 * it only feeds the rate rules. */
-	case 27:
+	case H_WINDOW:
 		if (with_window)
 			window_decode(&st->window, (const uint8_t *)text, len);
 		break;
-	case 28:
+	case H_FAILURE_THRESHOLD:
 		saved->failure_threshold = (uint32_t)v;
 		break;
-	case 29:
+	case H_SUCCESS_THRESHOLD:
 		saved->success_threshold = (uint32_t)v;
 		break;
-	case 30:
+	case H_RECOVERY_TIMEOUT:
 		saved->recovery_timeout_ms = v;
 		break;
-	case 31:
+	case H_HALF_OPEN_MAX_CALLS:
 		saved->half_open_max_calls = (uint32_t)v;
 		break;
-	case 32:
+	case H_MAX_CONCURRENT:
 		saved->max_concurrent = (uint32_t)v;
+		break;
+	case NFIELDS: /* no field: -Wswitch names any H_ left without its case */
 		break;
 	}
 }
@@ -361,7 +420,7 @@ static int decode_fields(struct store *s, const char *name, redisReply *const *e
 			return invalid(s, name, k->str, "is not UTF-8 text of up to 255 bytes");
 		}
 		seen[f] = true;
-		set_field(f, num, v->str, v->len, with_window, st, saved);
+		set_field((enum field_id)f, num, v->str, v->len, with_window, st, saved);
 	}
 	for (size_t f = 0; f < NFIELDS; f++)
 		if (!seen[f])
@@ -375,7 +434,7 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 {
 	struct breaker_settings unused;
 	const char *status = element(r, 0);
-	size_t n;
+	int64_t n;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -389,12 +448,12 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 	if (strcmp(status, "invalid") == 0)
 		return invalid(s, name, element(r, 6) ? element(r, 6) : "?",
 			       "is not what cbexec writes");
-	n = (size_t)element_num(r, 15);
-	if (strcmp(status, "ok") != 0 || HEAD + 2 * n > r->elements) {
+	n = reply_pairs(r);
+	if (strcmp(status, "ok") != 0 || n < 0) {
 		snprintf(s->err, sizeof(s->err), "an unexpected reply from the Redis server");
 		return STORE_ERR;
 	}
-	rc = decode_fields(s, name, r->element + HEAD, 2 * n, with_window, &res->after,
+	rc = decode_fields(s, name, r->element + HEAD, 2 * (size_t)n, with_window, &res->after,
 			   saved ? saved : &unused);
 	if (rc != STORE_OK)
 		return rc;
@@ -417,10 +476,12 @@ static int decode_reply(struct store *s, const char *name, const redisReply *r, 
 	return STORE_OK;
 }
 
-/* The lease members after the breaker's fields. */
+/* The lease members after the breaker's fields (of a reply decode_reply took). */
 static size_t members_at(const redisReply *r)
 {
-	return HEAD + 2 * (size_t)element_num(r, 15);
+	int64_t n = reply_pairs(r);
+
+	return n < 0 ? r->elements : HEAD + 2 * (size_t)n;
 }
 
 /* Whether a lease member is one of this host's processes that no longer runs:
@@ -553,11 +614,21 @@ static int redis_admit(struct store *s, const struct store_call *c, struct store
 	if (ndead == 0)
 		goto out;
 	/* The retry counts back the rejection the first try wrote, if it wrote one. */
-	counted = c->recorded ? res->transitioned || res->created
-			      : !(c->waiting && res->decision.reject == REJECT_CONCURRENCY);
+	counted = res->created ||
+		  (c->recorded ? res->transitioned
+			       : !(c->waiting && res->decision.reject == REJECT_CONCURRENCY));
 	first = *res;
-	if ((rc = admit_once(s, c, counted, dead, ndead, res, &r2)) != STORE_OK)
+	if ((rc = admit_once(s, c, counted, dead, ndead, res, &r2)) != STORE_OK) {
+		/* The first try committed its answer (a rejection, counted): it
+		 * stands, rather than a store error that would run the call
+		 * unprotected. The dead owners' slots stay until they expire. */
+		warnx("warning: the Redis server: %s; the call is answered as its first try "
+		      "was, before the slots of this host's ended calls were freed",
+		      s->err);
+		*res = first;
+		rc = STORE_OK;
 		goto out;
+	}
 	/* A change the first try made is this caller's: its hooks run. */
 	if (first.transitioned && !res->transitioned) {
 		res->transitioned = true;
@@ -590,6 +661,9 @@ static int redis_record(struct store *s, const struct store_call *c, struct stor
 	add(&a, "%lld", (long long)call->duration_ms);
 	add(&a, "%lld", (long long)c->lease);
 	add_str(&a, s->owner);
+	/* The command ran meanwhile, long enough for the server to drop us. */
+	if ((rc = redis_conn_revive(s->conn, s->err, sizeof(s->err))) != 0)
+		return rc;
 	if (!(r = eval(s, &redis_script_record, &a, &rc)))
 		return rc;
 	rc = decode_reply(s, c->name, r, false, res, NULL);
@@ -609,6 +683,8 @@ static int redis_release(struct store *s, const char *name, int64_t lease)
 	add_str(&a, name);
 	add(&a, "%lld", (long long)lease);
 	add_str(&a, s->owner);
+	if ((rc = redis_conn_revive(s->conn, s->err, sizeof(s->err))) != 0)
+		return rc;
 	if (!(r = eval(s, &redis_script_release, &a, &rc)))
 		return rc;
 	freeReplyObject(r);
@@ -635,15 +711,15 @@ static int redis_manual(struct store *s, const struct store_manual *m, struct st
 	return rc;
 }
 
-static int redis_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
-		      struct breaker_settings *saved)
+/* The server's clock says which leases have expired; its time comes back in env. */
+static int redis_read_now(struct store *s, const char *name, struct breaker_env *env,
+			  struct breaker_state *st, struct breaker_settings *saved)
 {
 	struct store_result res;
 	struct call_args a;
 	redisReply *r;
 	int rc;
 
-	(void)now_ms; /* the server's clock says which leases have expired */
 	add_keys(s, &a, name);
 	add_str(&a, name);
 	if (!(r = eval(s, &redis_script_read, &a, &rc)))
@@ -666,8 +742,22 @@ static int redis_read(struct store *s, const char *name, int64_t now_ms, struct 
 		}
 		*st = res.after;
 	}
+	/* As redis_now: the wall clock alone. */
+	if (rc == STORE_OK || rc == STORE_NOTFOUND || rc == STORE_INVALID) {
+		memset(env, 0, sizeof(*env));
+		env->now_ms = res.env.now_ms;
+	}
 	freeReplyObject(r);
 	return rc;
+}
+
+static int redis_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
+		      struct breaker_settings *saved)
+{
+	struct breaker_env env;
+
+	(void)now_ms;
+	return redis_read_now(s, name, &env, st, saved);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -948,7 +1038,43 @@ static const struct store_ops redis_ops = {
 	.each = redis_each,
 	.history = redis_history,
 	.delete = redis_delete,
+	.read_now = redis_read_now,
 };
+
+/*
+ * Whether anything of cbexec's is under the prefix, in the db: a reader of
+ * a mistyped ?db=5 or prefix= must not answer "0 open" (exit 0) for ever, as
+ * a missing state file does not. The first breaker made sets both keys, and
+ * a delete leaves the counter, so a store once used stays found. One round
+ * trip, for readers and resets only: a call creates what it needs.
+ */
+static int store_exists(struct store *s, char *err, size_t errlen)
+{
+	char gen[sizeof(s->prefix) + 16], idx[sizeof(s->prefix) + 16];
+	const char *argv[] = { "EXISTS", gen, idx };
+	redisReply *r;
+	int rc = STORE_OK;
+
+	snprintf(gen, sizeof(gen), "%sgeneration", s->prefix);
+	snprintf(idx, sizeof(idx), "%sbreakers", s->prefix);
+	if (!(r = redis_conn_command(s->conn, "EXISTS", 3, argv, &rc, err, errlen)))
+		return rc;
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+		snprintf(
+			err, errlen,
+			"no breakers under the prefix \"%s\" in db %d on that server; check db and "
+			"prefix= in the location",
+			s->prefix, redis_conn_url(s->conn)->db);
+		rc = STORE_NOTFOUND;
+	} else if (r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errlen, "EXISTS: %.300s%s",
+			 r->type == REDIS_REPLY_ERROR ? r->str : "an unexpected reply",
+			 r->type == REDIS_REPLY_ERROR ? redis_conn_acl_hint(r->str, r->len) : "");
+		rc = STORE_ERR;
+	}
+	freeReplyObject(r);
+	return rc;
+}
 
 int store_redis_open(struct store **sp, const char *url, enum store_mode mode, const char *local,
 		     char *err, size_t errlen)
@@ -959,7 +1085,6 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 	struct store *s;
 	int rc;
 
-	(void)mode; /* opening creates nothing on the server, whatever the mode */
 	*sp = NULL;
 	if (!(u = calloc(1, sizeof(*u))) || !(s = calloc(1, sizeof(*s)))) {
 		free(u);
@@ -977,7 +1102,15 @@ int store_redis_open(struct store **sp, const char *url, enum store_mode mode, c
 		marker[0] = '\0';
 	if ((rc = redis_conn_open(&s->conn, u, marker[0] ? marker : NULL, err, errlen)) != 0)
 		goto fail;
+	redis_conn_keepalive(s->conn);
 	snprintf(s->prefix, sizeof(s->prefix), "%s", u->prefix);
+	/* Opening creates nothing on the server, whatever the mode; a reader
+	 * or a reset finds out whether anything is there to read. */
+	if ((mode == STORE_READONLY || mode == STORE_EXISTING) &&
+	    (rc = store_exists(s, err, errlen)) != STORE_OK) {
+		redis_conn_close(s->conn);
+		goto fail;
+	}
 	explicit_bzero(u->password, sizeof(u->password));
 	clock_now(&env);
 	s->boot_id = env.boot_id;
@@ -992,7 +1125,7 @@ fail:
 	explicit_bzero(u->password, sizeof(u->password));
 	free(u);
 	free(s);
-	return rc == STORE_DOWN ? STORE_DOWN : STORE_ERR;
+	return rc == STORE_DOWN || rc == STORE_NOTFOUND ? rc : STORE_ERR;
 }
 
 #endif

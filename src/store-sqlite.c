@@ -1761,6 +1761,7 @@ int store_sqlite_open(struct store **sp, const char *path, enum store_mode mode,
 	case STORE_EXISTING:
 		return open_writer(sp, path, STATEPATH_UPDATE, err, errlen);
 	case STORE_READONLY:
+	case STORE_PEEK:
 		break;
 	}
 	return open_readonly(sp, path, err, errlen);

@@ -191,6 +191,18 @@ int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker
 	return ops(s)->read(s, name, now_ms, st, saved);
 }
 
+int store_read_now(struct store *s, const char *name, struct breaker_env *env,
+		   struct breaker_state *st, struct breaker_settings *saved)
+{
+	int rc;
+
+	if (ops(s)->read_now)
+		return ops(s)->read_now(s, name, env, st, saved);
+	if ((rc = store_now(s, env)) != STORE_OK)
+		return rc;
+	return store_read(s, name, env->now_ms, st, saved);
+}
+
 int store_each(struct store *s, store_each_fn fn, void *ctx)
 {
 	return ops(s)->each(s, fn, ctx);

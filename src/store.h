@@ -28,7 +28,10 @@ enum {
 enum store_mode {
 	STORE_CREATE,	/* run, record, trip, bypass: make what is missing */
 	STORE_EXISTING, /* reset, delete: create nothing; STORE_NOTFOUND without a file */
-	STORE_READONLY, /* status, metrics, history, check, completion: write nothing */
+	STORE_READONLY, /* status, metrics, history, completion: write nothing */
+	STORE_PEEK,	/* check: write nothing, and do not ask whether the store holds
+			 * anything (a Redis server: one request less), since an
+			 * unknown breaker is admitted either way */
 };
 
 struct store;
@@ -119,6 +122,11 @@ int store_manual(struct store *s, const struct store_manual *m, struct store_res
 int store_read(struct store *s, const char *name, int64_t now_ms, struct breaker_state *st,
 	       struct breaker_settings *saved);
 
+/* store_now, then store_read at that time, in one request where the store
+ * can (a Redis read's reply carries the server's time): check's question. */
+int store_read_now(struct store *s, const char *name, struct breaker_env *env,
+		   struct breaker_state *st, struct breaker_settings *saved);
+
 typedef int (*store_each_fn)(const char *name, const struct breaker_state *st,
 			     const struct breaker_settings *saved, void *ctx);
 /* Every breaker in name order; stops early if fn returns non-zero. For listings:
@@ -165,6 +173,9 @@ struct store_ops {
 	int (*history)(struct store *s, const char *name, uint32_t limit, int64_t since_ms,
 		       store_event_fn fn, void *ctx);
 	int (*delete)(struct store *s, const char *name);
+	/* store_read_now; NULL: store_now, then read */
+	int (*read_now)(struct store *s, const char *name, struct breaker_env *env,
+			struct breaker_state *st, struct breaker_settings *saved);
 };
 struct store_base {
 	const struct store_ops *ops;

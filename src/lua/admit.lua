@@ -34,7 +34,9 @@ end
 for i = 23, #ARGV do
 	redis.call('ZREM', KEYS[2], ARGV[i])
 end
-if ARGV[22] == '1' and st.total_rejected > 0 then
+-- Not on a breaker this try made: the rejection counted was another's.
+local back = ARGV[22] == '1' and not created and st.total_rejected > 0
+if back then
 	st.total_rejected = st.total_rejected - 1
 end
 local members
@@ -48,6 +50,15 @@ if recorded then
 	write = write or d.transitioned
 else
 	write = write or not (waiting and d.reject == R_CONCURRENCY)
+end
+-- A count back is written even when this try writes nothing else (a
+-- bulkhead wait), or the first try's rejection would be counted twice; this
+-- try's own rejection, a wait, is not counted.
+if back and not write then
+	if not d.admitted then
+		st.total_rejected = st.total_rejected - 1
+	end
+	write = true
 end
 local lease = 0
 if write then

@@ -269,10 +269,18 @@ local function window_decode(s)
 	return none -- W_NONE or unknown: either way a cleared window of no kind
 end
 
+-- window_encode() of a window of no kind, whatever it was: the bytes of every
+-- breaker without a window rule.
+local W_NONE_BYTES = '\1\0\0\0\0\0\0\0\0\0\0\0\0\0'
+
 -- The window is decoded only by the events that touch it.
 local function win(st)
 	if not st.win then
-		st.win = window_decode(st.window_raw)
+		if st.window_raw == W_NONE_BYTES then
+			st.win = window_new(W_NONE, 0, 0)
+		else
+			st.win = window_decode(st.window_raw)
+		end
 	end
 	return st.win
 end
@@ -465,9 +473,9 @@ end
 
 -- The CLOSED-state trip rules: the reason to open, or nil.
 local function should_open(st, set, env, call)
-	local what = describe_exit(call)
 	if set.failure_threshold ~= 0 and st.consecutive_failures >= set.failure_threshold then
-		return cut(sformat('%d consecutive failures, last %s', st.consecutive_failures, what))
+		return cut(sformat('%d consecutive failures, last %s', st.consecutive_failures,
+			describe_exit(call)))
 	end
 	local w = win(st)
 	if w.kind == W_NONE then
@@ -639,12 +647,75 @@ for _, f in ipairs(SAVED) do
 	IS_SAVED[f] = true
 end
 local TEXT = { reason = true, mode_reason = true, window = true }
--- What loading accepts (store-sqlite.c's column ranges, in short): a hash
--- edited by hand is refused, never computed on.
-local RANGE = { state = { 0, 2 }, mode = { 0, 2 }, held = { 0, 1 }, last_exit = { -1, 255 },
-	consecutive_failures = { 0, U32_MAX }, consecutive_successes = { 0, U32_MAX },
-	failure_threshold = { 0, U32_MAX }, success_threshold = { 0, U32_MAX },
-	half_open_max_calls = { 0, U32_MAX }, max_concurrent = { 0, U32_MAX } }
+-- What loading accepts: what store-redis.c's decoder accepts (its fields[]),
+-- so that a hash edited by hand is refused here, before anything is
+-- written, and not by the client after the script wrote (a lease kept, a
+-- transition's hook lost). Where a double cannot hold C's int64 limit, the
+-- bound is lower (refused here too: still before any write).
+local TIME_MAX = 253402300799999
+-- Two flat tables, not a table of pairs: every call builds them anew, and
+-- 20 small tables cost some 3 us of server time a call (INFO commandstats).
+-- A field in neither is a count: 0 to 2^62.
+local LO = { last_exit = -1, boot_id = -2 ^ 53 }
+local HI = { state = 2, mode = 2, held = 1, consecutive_failures = U32_MAX,
+	consecutive_successes = U32_MAX, state_changed_at = TIME_MAX, retry_at = 2 * TIME_MAX,
+	retry_boot = 2 * TIME_MAX, boot_id = 2 ^ 53, open_length = TIME_MAX,
+	open_period = TIME_MAX, last_failure_at = TIME_MAX, last_success_at = TIME_MAX,
+	last_exit = 255, failure_threshold = U32_MAX, success_threshold = U32_MAX,
+	recovery_timeout = TIME_MAX, half_open_max_calls = U32_MAX, max_concurrent = U32_MAX }
+
+-- strtoll()'s whole-string decimal: spaces before, a sign, digits, nothing
+-- after (tonumber alone takes "0x10", "1e3", "5.0" and spaces after).
+local function is_integer(v)
+	return string.find(v, '^[ \t\n\v\f\r]*[-+]?%d+$') ~= nil
+end
+
+-- The decoder's test of a reason: at most REASON_MAX bytes, no NUL, and
+-- text_utf8_valid() of escape.c (shortest forms, no surrogates, <= U+10FFFF).
+local function text_valid(s)
+	local n = #s
+	if n > REASON_MAX then
+		return false
+	end
+	if not string.find(s, '[%z\128-\255]') then
+		return true
+	end
+	local i = 1
+	while i <= n do
+		local c = sbyte(s, i)
+		local len, cp, min
+		if c == 0 then
+			return false
+		elseif c < 0x80 then
+			len = 1
+		elseif c >= 0xc2 and c <= 0xdf then
+			len, cp, min = 2, c - 0xc0, 0x80
+		elseif c >= 0xe0 and c <= 0xef then
+			len, cp, min = 3, c - 0xe0, 0x800
+		elseif c >= 0xf0 and c <= 0xf4 then
+			len, cp, min = 4, c - 0xf0, 0x10000
+		else
+			return false
+		end
+		if len > 1 then
+			if i + len - 1 > n then
+				return false
+			end
+			for k = 1, len - 1 do
+				local b = sbyte(s, i + k)
+				if b < 0x80 or b > 0xbf then
+					return false
+				end
+				cp = cp * 64 + (b - 0x80)
+			end
+			if cp < min or cp > 0x10ffff or (cp >= 0xd800 and cp <= 0xdfff) then
+				return false
+			end
+		end
+		i = i + len
+	end
+	return true
+end
 
 -- Loads the breaker: st and saved, or nil (missing), or false and the field
 -- that cannot be used.
@@ -657,19 +728,23 @@ local function load()
 	for i = 1, #raw, 2 do
 		h[raw[i]] = raw[i + 1]
 	end
-	local st, saved = { raw = h, probes_inflight = 0, calls_inflight = 0 }, settings_init()
+	-- loaded: each number as read, so that a field that did not change is
+	-- written back and replied as the hash holds it, without formatting it.
+	local loaded = {}
+	local st, saved = { raw = h, loaded = loaded, probes_inflight = 0, calls_inflight = 0 },
+		settings_init()
 	for _, f in ipairs(FIELDS) do
 		local v = h[f]
 		if v == nil then
 			return false, f
 		end
 		if not TEXT[f] then
-			v = tonumber(v)
-			local r = RANGE[f] or { 0, 2 ^ 62 }
-			if v == nil or v ~= floor(v) or v < r[1] or v > r[2] then
+			v = is_integer(v) and tonumber(v)
+			if not v or v < (LO[f] or 0) or v > (HI[f] or 2 ^ 62) then
 				return false, f
 			end
-		elseif f ~= 'window' and #v > REASON_MAX then
+			loaded[f] = v
+		elseif f ~= 'window' and not text_valid(v) then
 			return false, f
 		end
 		st[f] = v
@@ -684,10 +759,13 @@ end
 
 local function field_value(st, saved, f)
 	if f == 'window' then
-		if st.win then
-			return window_encode(st.win)
+		local w = st.win
+		if not w then
+			return st.window_raw
+		elseif w.kind == W_NONE then
+			return W_NONE_BYTES
 		end
-		return st.window_raw
+		return window_encode(w)
 	end
 	local v = st[f]
 	if IS_SAVED[f] then
@@ -696,14 +774,30 @@ local function field_value(st, saved, f)
 	if TEXT[f] then
 		return v
 	end
+	if st.loaded and st.loaded[f] == v then
+		return st.raw[f]
+	end
 	return num(v)
+end
+
+-- The fields' values to write and reply, computed once, by the first of
+-- save() and reply(): nothing changes the breaker after it is saved.
+local function field_values(st, saved)
+	if not st.values then
+		local vals = {}
+		for _, f in ipairs(FIELDS) do
+			vals[f] = field_value(st, saved, f)
+		end
+		st.values = vals
+	end
+	return st.values
 end
 
 -- Writes the fields that changed (all of them for a new breaker).
 local function save(st, saved)
-	local args, old = {}, st.raw or {}
+	local args, old, vals = {}, st.raw or {}, field_values(st, saved)
 	for _, f in ipairs(FIELDS) do
-		local v = field_value(st, saved, f)
+		local v = vals[f]
 		if old[f] ~= v then
 			args[#args + 1] = f
 			args[#args + 1] = v
@@ -813,10 +907,11 @@ local function reply(status, env, created, transitioned, tr, d, lease, st, saved
 	r[14] = num(st and st.calls_inflight or 0)
 	r[15] = num(st and st.probes_inflight or 0)
 	if st then
+		local vals = field_values(st, saved)
 		r[16] = num(#FIELDS)
 		for _, f in ipairs(FIELDS) do
 			r[#r + 1] = f
-			r[#r + 1] = field_value(st, saved, f)
+			r[#r + 1] = vals[f]
 		end
 	else
 		r[16] = '0'

@@ -222,8 +222,8 @@ sequence() {
 	rcli hset "$pfx{a}" total_failures 41 >/dev/null
 	[ "$(field a total_failures)" = 41 ]
 	# Another prefix, another breaker; another db, another again.
-	run -0 "$CBEXEC" status --db "$RURL?prefix=other:" --names
-	[ -z "$output" ]
+	run -3 "$CBEXEC" status --db "$RURL?prefix=other:" --names
+	[[ "$output" == *'no breakers under the prefix "other:"'* ]]
 	run -0 "$CBEXEC" --db "unix://$RSOCK?db=3&prefix=$pfx" -n a -- true
 	[ "$(rcli -n 3 hget "$pfx{a}" total_calls)" = 1 ]
 	[ "$(hget a total_calls)" = 1 ]
