@@ -16,7 +16,7 @@ static int bypass_exec(const struct args *a)
 
 static const struct cmd_option bypass_options[] = {
 	{ 0, "reason", "TEXT", "shown in status and in history (200 bytes)" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist yet" },
 	{ 0 },
 };

@@ -108,7 +108,7 @@ out:
 
 static const struct cmd_option check_options[] = {
 	{ 'n', "name", "NAME", "the breaker" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0, "config", "PATH", "read this file instead of the default ones" },
 	{ 'q', "quiet", NULL, "do not say why a call would be rejected" },
 	{ 0 },

@@ -41,7 +41,7 @@ static int delete_exec(const struct args *a)
 }
 
 static const struct cmd_option delete_options[] = {
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist" },
 	{ 0 },
 };

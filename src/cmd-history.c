@@ -149,7 +149,7 @@ static const struct cmd_option history_options[] = {
 	{ 0, "json", NULL, "a JSON array of {time, name, from, to, reason}" },
 	{ 0, "limit", "N", "the last N changes (1-1000000, default 1000)" },
 	{ 0, "since", "DUR", "only changes in the last DUR (30m, 1h30m, 2d)" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0 },
 };
 

@@ -437,7 +437,7 @@ static int metrics_exec(const struct args *a)
 
 static const struct cmd_option metrics_options[] = {
 	{ 0, "output", "FILE", "write FILE atomically (a new file renamed over it), mode 0644" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0 },
 };
 

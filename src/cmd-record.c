@@ -94,7 +94,7 @@ static int record_exec(const struct args *args)
 
 static const struct cmd_option record_options[] = {
 	{ 'n', "name", "NAME", "the breaker (created if unknown)" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0, "config", "PATH", "read this file instead of the default ones" },
 	{ 'q', "quiet", NULL, "no transition lines on stderr" },
 	{ 0 },

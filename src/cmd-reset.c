@@ -57,7 +57,7 @@ static int reset_exec(const struct args *a)
 
 static const struct cmd_option reset_options[] = {
 	{ 0, "all", NULL, "every breaker in the state file" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist" },
 	{ 0 },
 };

@@ -347,7 +347,7 @@ out:
 
 static const struct cmd_option run_options[] = {
 	{ 'n', "name", "NAME", "the breaker (A-Z a-z 0-9 . _ : -, 1-128)" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0, "config", "PATH", "the configuration file" },
 	{ 'q', "quiet", NULL, "no transition or rejection lines on stderr" },
 	{ 0 },

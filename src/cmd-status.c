@@ -748,7 +748,7 @@ static const struct cmd_option status_options[] = {
 	{ 0, "critical", "LIST", "with --nagios: only these (NAME|PATTERN,...) make CRITICAL" },
 	{ 'o', "columns", "LIST", "the table's columns, comma-separated (see below)" },
 	{ 0, "no-headers", NULL, "the table without its header line" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 0 },
 };
 

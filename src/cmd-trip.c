@@ -27,7 +27,7 @@ static int trip_exec(const struct args *a)
 static const struct cmd_option trip_options[] = {
 	{ 0, "for", "DUR", "open for DUR (1ms-365d), then probe; without it, until reset" },
 	{ 0, "reason", "TEXT", "shown to rejected calls, in status and history (200 bytes)" },
-	{ 0, "db", "PATH", "the state file" },
+	{ 0, "db", "PATH", "the state file, or a Redis URL (cbexec(1), REDIS)" },
 	{ 'q', "quiet", NULL, "no warning for a NAME that does not exist yet" },
 	{ 0 },
 };
