@@ -601,11 +601,24 @@ void cli_check_reason(const struct cmd_entry *e, const char *r)
 		cli_usage_error(e, "--reason contains a control character");
 }
 
+_Noreturn void cli_change_failed(struct store *s, const char *where, int rc)
+{
+	/* The request went and got no answer in time: the server may yet run it,
+	 * and an operator must not take the 125 for "nothing happened". */
+	if (rc == STORE_DOWN)
+		errx(EXIT_CANCELED,
+		     "%s: %s; the change may still be made once the server answers: check with "
+		     "cbexec status",
+		     where, store_errmsg(s));
+	errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+}
+
 void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
 			const struct store_manual *m, const char *done)
 {
 	char *path = cli_db_path(db), *where = cli_where(path), then[64];
 	struct store *s = cli_open_store(path);
+	int rc;
 
 	snprintf(then, sizeof(then), "made it, %s", done);
 	for (int i = 0; i < n; i++) {
@@ -613,8 +626,8 @@ void cli_update_by_hand(const char *db, bool quiet, int n, char *const *names,
 		struct store_result r;
 
 		one.name = names[i];
-		if (store_manual(s, &one, &r) != STORE_OK)
-			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+		if ((rc = store_manual(s, &one, &r)) != STORE_OK)
+			cli_change_failed(s, where, rc);
 		/* The names of this command are no suggestion: they are made now. */
 		if (r.created && !quiet)
 			cli_warn_unknown(s, where, names[i], n, names, then);

@@ -153,6 +153,11 @@ bool cli_disabled(void);
 #define CLI_REASON_MAX 200
 void cli_check_reason(const struct cmd_entry *e, const char *r);
 
+/* Exits 125 for a change by hand (trip, bypass, reset, delete) whose store
+ * operation returned rc: a server that did not answer may still make it,
+ * and the message says so. */
+_Noreturn void cli_change_failed(struct store *s, const char *where, int rc);
+
 /* For trip and bypass: applies m (its name set to each of names) to each named
  * breaker, one operation each. An unknown name is made, with a warning (unless
  * quiet) that ends in done ("tripped"), as often a typo as a plan. Exits 125 on

@@ -76,7 +76,8 @@ again:
 		goto out;
 	default:
 		snprintf(err, sizeof(err), "%s", store_errmsg(s));
-		if (rc != STORE_INVALID && cli_use_local(&o, &path, &where, err)) {
+		/* As run: a damaged breaker on the server is a store that failed too. */
+		if (cli_use_local(&o, &path, &where, err)) {
 			store_close(s);
 			s = NULL;
 			goto again;

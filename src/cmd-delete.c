@@ -1,5 +1,4 @@
 /* cbexec delete: forget breakers, their leases and their history. */
-#include <err.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -12,7 +11,7 @@ static int delete_exec(const struct args *a)
 	int argc = a->argc;
 	struct store *s;
 	char *path, *where;
-	int rc = 0;
+	int rc = 0, op;
 
 	cli_check_names(argc, argv);
 	path = cli_db_path(cli_arg(a, "db"));
@@ -22,7 +21,7 @@ static int delete_exec(const struct args *a)
 	/* An unknown name is reported after the others are deleted, as reset does:
 	 * "delete a b" with a gone already still leaves b gone. */
 	for (int i = 0; i < argc; i++) {
-		switch (store_delete(s, argv[i])) {
+		switch ((op = store_delete(s, argv[i]))) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
@@ -31,7 +30,7 @@ static int delete_exec(const struct args *a)
 			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+			cli_change_failed(s, where, op);
 		}
 	}
 	store_close(s);

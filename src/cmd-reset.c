@@ -1,5 +1,4 @@
 /* cbexec reset: close breakers by hand, clearing their counters but not their totals. */
-#include <err.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -11,7 +10,7 @@ static int reset_exec(const struct args *a)
 	bool every = cli_flag(a, "all"), quiet = cli_flag(a, "quiet");
 	struct store *s;
 	char *path, *where;
-	int rc = 0;
+	int rc = 0, op;
 
 	if (every == (a->argc > 0))
 		cli_usage_error(&cmd_reset_entry, every ? "--all takes no names"
@@ -33,7 +32,7 @@ static int reset_exec(const struct args *a)
 		struct store_manual m = { .name = all.v[i], .kind = STORE_RESET };
 		struct store_result r;
 
-		switch (store_manual(s, &m, &r)) {
+		switch ((op = store_manual(s, &m, &r))) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
@@ -45,7 +44,7 @@ static int reset_exec(const struct args *a)
 			rc = EXIT_CANCELED;
 			break;
 		default:
-			errx(EXIT_CANCELED, "%s: %s", where, store_errmsg(s));
+			cli_change_failed(s, where, op);
 		}
 	}
 	cli_names_free(&all);
