@@ -771,3 +771,34 @@ scripts_run_ge() { [ "$(scripts_run)" -ge "$1" ]; }
 	[ "$(rcli lrange "$pfx{e}:history" 0 -1 | grep -c 'recovery timeout elapsed')" -eq 1 ]
 	[ "$(rcli zcard "$pfx{e}:leases")" -eq 0 ]
 }
+
+# ---- the issue's own words: CBEXEC_DB=redis://127.0.0.1:PORT/0 shared by hosts
+
+@test "CBEXEC_DB=redis://127.0.0.1:PORT/0: a breaker opened on one host turns another host away" {
+	hosts_need
+	redis_tcp_start tcp
+	export CBEXEC_DB="redis://127.0.0.1:$REDIS_PORT/0"
+	host_start 1
+	host_start 2
+	local h1 h2
+	h1=$(cat "$BATS_TEST_TMPDIR/host1")
+	h2=$(cat "$BATS_TEST_TMPDIR/host2")
+	# Host 1 sees the dependency fail three times: the breaker opens.
+	for i in 1 2 3; do
+		run -1 nsenter -t "$h1" -p -m -- "$CBEXEC" -n qdrant -f 3 -r 1h -- false
+	done
+	# Host 2 never called it, and is turned away at once, told why.
+	run --separate-stderr -75 nsenter -t "$h2" -p -m -- "$CBEXEC" -n qdrant -f 3 -r 1h -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	[[ "$stderr" == *'qdrant: circuit open after 3 consecutive failures'* ]]
+	# Both hosts read the one breaker on the server, and no state file was made.
+	run -2 nsenter -t "$h2" -p -m -- "$CBEXEC" status --names
+	[ "$output" = qdrant ]
+	[ "$(redis-cli -p "$REDIS_PORT" -h 127.0.0.1 HGET 'cbexec:{qdrant}' total_failures)" = 3 ]
+	[ "$(redis-cli -p "$REDIS_PORT" -h 127.0.0.1 HGET 'cbexec:{qdrant}' total_rejected)" = 1 ]
+	[ ! -e "$XDG_STATE_HOME/cbexec/breakers.db" ]
+	# A reset from host 2 closes it for host 1.
+	run -0 nsenter -t "$h2" -p -m -- "$CBEXEC" reset qdrant
+	run -0 nsenter -t "$h1" -p -m -- "$CBEXEC" -n qdrant -f 3 -r 1h -- true
+}
