@@ -757,7 +757,7 @@ const struct cmd_entry cmd_status_entry = {
 	.usage = "[--json | --names | --nagios [--critical LIST] | [-o LIST] [--no-headers]] "
 		 "[--db PATH] [NAME|PATTERN...]",
 	.summary = "show breakers; exit 0 all closed, 1 some half-open, 2 some open, 3 unknown "
-		   "name or no state file",
+		   "name, no state file or no breakers on the Redis server",
 	.options = status_options,
 	.max_operands = -1,
 	.help = "Every breaker, or those named; a quoted PATTERN ('api-*') matches names as\n"

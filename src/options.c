@@ -99,8 +99,7 @@ const struct setting settings[] = {
 	[S_HISTORY_LIMIT] = { "history_limit", "history-limit", 0, SET_COUNT, 1, COUNT_MAX,
 			      XSTR(OPTIONS_HISTORY_LIMIT), "transitions kept per breaker" },
 	[S_ON_STORE_ERROR] = { "on_store_error", "on-store-error", 0, SET_POLICY, 0, 2, "run",
-			       "if the state file fails: run the command, fail, or use the host's "
-			       "own file (local)" },
+			       "if the store fails: run, fail, or local (the host's own file)" },
 	[S_LOCK_TIMEOUT] = { "lock_timeout", "lock-timeout", 0, SET_DURATION, 0, 3600 * SEC, "10s",
 			     "wait this long for the lock on the state file" },
 };

@@ -17,6 +17,7 @@
 
 #include <hiredis.h>
 
+#include "clock.h"
 #include "redis-conn.h"
 #include "statepath.h"
 #include "store.h"
@@ -73,14 +74,6 @@ static struct timeval tv_ms(int64_t ms)
 	return tv;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The marker. Its mtime says when the server was last found down. It is
  * judged as the state file is (statepath.h): no symbolic link on the way,
@@ -98,7 +91,7 @@ static bool marker_fresh(const char *path, int64_t *age_ms, bool *stale)
 	*stale = false;
 	if (statepath_open(path, STATEPATH_UPDATE, &sp) == 0) {
 		m = (int64_t)sp.st.st_mtim.tv_sec * 1000 + sp.st.st_mtim.tv_nsec / 1000000;
-		age = wall_ms() - m;
+		age = clock_wall_ms() - m;
 		fresh = age < REDIS_DOWN_MS && age > -REDIS_DOWN_MS;
 		*stale = !fresh;
 		*age_ms = age < 0 ? 0 : age;
@@ -136,7 +129,8 @@ static void marker_remove(struct redis_conn *c)
 	statepath_close(&sp);
 }
 
-void redis_conn_mark_down(struct redis_conn *c)
+/* After a request timed out: makes the marker fresh (see redis_conn_open). */
+static void mark_down(struct redis_conn *c)
 {
 	if (c && *c->marker)
 		marker_touch(c->marker);
@@ -157,7 +151,7 @@ static int io_fail(struct redis_conn *c, const redisContext *ctx, int saved_errn
 	if (timed_out(ctx, saved_errno)) {
 		c->timed_out = true;
 		if (!c->probing)
-			redis_conn_mark_down(c);
+			mark_down(c);
 		snprintf(err, errlen, "%s: no answer within %lldms (%s= in the URL)", what,
 			 (long long)(connecting ? c->u.connect_timeout_ms : c->u.timeout_ms),
 			 connecting ? "connect_timeout" : "timeout");
@@ -409,7 +403,7 @@ static int sentinel_resolve(struct redis_conn *c, struct redis_endpoint *master,
 	/* Only when every sentinel failed, and one by a timeout, is the
 	 * location marked down: one dead sentinel of three is what Sentinel is for. */
 	if (rc == STORE_DOWN && c->timed_out)
-		redis_conn_mark_down(c);
+		mark_down(c);
 	snprintf(err, errlen, "no sentinel named the master %s (last: %s)", u->master, why);
 	return rc;
 }
@@ -453,7 +447,7 @@ int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const cha
 	c->u = *u;
 	if (marker) {
 		if (strlen(marker) >= sizeof(c->marker)) {
-			free(c);
+			redis_conn_close(c);
 			return fail(err, errlen, "the marker's path is too long");
 		}
 		snprintf(c->marker, sizeof(c->marker), "%s", marker);
@@ -464,7 +458,7 @@ int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const cha
 				 "not tried: it did not answer a call of this host %.1fs ago; "
 				 "cbexec tries it again in %.1fs, or at once after rm %s",
 				 (double)age / 1000, left < 0.1 ? 0.1 : left, marker);
-			free(c);
+			redis_conn_close(c);
 			return STORE_DOWN;
 		}
 	}

@@ -61,14 +61,11 @@ struct redis_conn;
  * (a wrong password, a refused ACL, not a primary) with err. marker, if not
  * NULL, is a host-local file that says the server was found down: while it is
  * fresh (REDIS_DOWN_MS) the connection is not tried (STORE_DOWN at once), and
- * a timeout makes it fresh again, so that a blackholed server costs one
- * timeout per interval, not one per call. */
+ * a timeout of any request on the connection makes it fresh again, so that a
+ * blackholed server costs one timeout per interval, not one per call. */
 #define REDIS_DOWN_MS 5000
 int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const char *marker,
 		    char *err, size_t errlen);
-/* After a request timed out on an open connection: makes the marker fresh.
- * redis_conn_eval does it itself. */
-void redis_conn_mark_down(struct redis_conn *c);
 void redis_conn_close(struct redis_conn *c);
 /* The hiredis context, for pipelined reads: redisAppendCommand, then
  * redis_conn_get_reply. */

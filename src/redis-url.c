@@ -184,6 +184,30 @@ static int db_parse(const char *s, struct redis_url *u, char *err, size_t errlen
 	return 0;
 }
 
+/* The password file's contents, n bytes in buf: its one line is the password. */
+static int password_line(const char *buf, size_t n, const char *path, struct redis_url *u,
+			 char *err, size_t errlen)
+{
+	size_t len = strcspn(buf, "\n");
+
+	if (memchr(buf, '\0', n))
+		return fail(err, errlen, "password_file=%s: holds a NUL byte", path);
+	if (len < n && buf[len + 1] != '\0')
+		return fail(err, errlen,
+			    "password_file=%s: more than one line (the password is the only line)",
+			    path);
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return fail(err, errlen, "password_file=%s: is empty", path);
+	if (len >= sizeof(u->password))
+		return fail(err, errlen, "password_file=%s: the password is longer than %zu bytes",
+			    path, sizeof(u->password) - 1);
+	memcpy(u->password, buf, len);
+	u->password[len] = '\0';
+	return 0;
+}
+
 /*
  * A password file is a secret like the configuration file's db = key: it must
  * be a regular file of the caller or root that others can neither read nor
@@ -194,8 +218,7 @@ static int password_file_read(const char *path, struct redis_url *u, char *err, 
 	char buf[sizeof(u->password) + 2];
 	struct stat st;
 	ssize_t n;
-	size_t len;
-	int fd;
+	int fd, rc;
 
 	/* O_NONBLOCK: a FIFO must not hang open(); a regular file ignores it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -228,23 +251,10 @@ static int password_file_read(const char *path, struct redis_url *u, char *err, 
 	}
 	close(fd);
 	buf[n] = '\0';
-	len = strcspn(buf, "\n");
-	if (memchr(buf, '\0', (size_t)n))
-		return fail(err, errlen, "password_file=%s: holds a NUL byte", path);
-	if (len < (size_t)n && buf[len + 1] != '\0')
-		return fail(err, errlen,
-			    "password_file=%s: more than one line (the password is the only line)",
-			    path);
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (len == 0)
-		return fail(err, errlen, "password_file=%s: is empty", path);
-	if (len >= sizeof(u->password))
-		return fail(err, errlen, "password_file=%s: the password is longer than %zu bytes",
-			    path, sizeof(u->password) - 1);
-	memcpy(u->password, buf, len);
-	u->password[len] = '\0';
-	return 0;
+	rc = password_line(buf, (size_t)n, path, u, err, errlen);
+	/* The secret leaves no copy behind on the stack. */
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
 bad:
 	close(fd);
 	return -1;

@@ -44,7 +44,8 @@ bool store_is_redis(const char *location)
  * A password can sit in two places of a Redis URL: the user information
  * (redis://user:PASS@host, redis://:PASS@host; and redis://PASS@host, which
  * redis-cli reads as a password) and a query parameter whose name holds
- * "pass" (password=, a mistyped pass=). Both become ***. The user information
+ * "pass" (password=, a mistyped pass=; not password_file=, a path that must
+ * show when it is wrong). Both become ***. The user information
  * ends at the last @ of the whole location, not at the first ? or #: a
  * password may hold those, badly escaped, and a host never holds an @. What
  * this hides of a query that holds an @ is better hidden than a password
@@ -97,6 +98,9 @@ void store_location_mask(const char *location, char *buf, size_t len)
 			for (size_t i = 0; i + 4 <= key; i++)
 				if (ascii_prefix(p + 1 + i, "pass"))
 					secret = true;
+			/* password_file= names a file, no secret: a wrong path must show. */
+			if (key == 13 && ascii_prefix(p + 1, "password_file"))
+				secret = false;
 		}
 		if (secret) {
 			PUT(p, (size_t)(eq + 1 - p));

@@ -66,6 +66,8 @@ int main(void)
 	mask_is("redis://pa?ss@h/0", "redis://***@h/0");
 	mask_is("redis://u:pa?s:s@h/0", "redis://u:***@h/0");
 	mask_is("redis://h/0?pass=s3cret", "redis://h/0?pass=***");
+	mask_is("redis://u@h/0?password_file=/etc/cbexec/pw&password=x",
+		"redis://***@h/0?password_file=/etc/cbexec/pw&password=***");
 	mask_is("redis://h/0?prefix=a@b", "redis://***@b");
 	mask_is("unix:///tmp/r.sock", "unix:///tmp/r.sock");
 	mask_is("/home/u/.local/state/cbexec/user:pw@x.db",
