@@ -173,8 +173,12 @@ static int64_t reply_pairs(const redisReply *r)
 /* ---- the hash's fields ---- */
 
 /* What a field of the hash may hold: the SQLite store's column ranges. */
-#define TIME_MAX       INT64_C(253402300799999)
-#define GENERATION_MAX (INT64_C(1) << 62)
+#define TIME_MAX	INT64_C(253402300799999)
+#define GENERATION_MAX	(INT64_C(1) << 62)
+/* The bounds machine.lua's load() applies where a double cannot hold C's
+ * int64 ones, so that a hash status reads is one a call accepts too. */
+#define COUNT_MAX_LUA	(INT64_C(1) << 62)
+#define BOOT_ID_MAX_LUA (INT64_C(1) << 53)
 
 enum field_kind {
 	F_INT,
@@ -234,7 +238,7 @@ static const struct field {
 	[H_STATE_CHANGED_AT] = { "state_changed_at", F_INT, 0, TIME_MAX },
 	[H_RETRY_AT] = { "retry_at", F_INT, 0, 2 * TIME_MAX },
 	[H_RETRY_BOOT] = { "retry_boot", F_INT, 0, 2 * TIME_MAX },
-	[H_BOOT_ID] = { "boot_id", F_INT, INT64_MIN, INT64_MAX },
+	[H_BOOT_ID] = { "boot_id", F_INT, -BOOT_ID_MAX_LUA, BOOT_ID_MAX_LUA },
 	[H_OPEN_LENGTH] = { "open_length", F_INT, 0, TIME_MAX },
 	[H_OPEN_PERIOD] = { "open_period", F_INT, 0, TIME_MAX },
 	[H_LAST_FAILURE_AT] = { "last_failure_at", F_INT, 0, TIME_MAX },
@@ -242,16 +246,16 @@ static const struct field {
 	[H_LAST_EXIT] = { "last_exit", F_INT, -1, 255 },
 	[H_REASON] = { "reason", F_TEXT, 0, 0 },
 	[H_MODE_REASON] = { "mode_reason", F_TEXT, 0, 0 },
-	[H_TOTAL_CALLS] = { "total_calls", F_INT, 0, INT64_MAX },
-	[H_TOTAL_SUCCESSES] = { "total_successes", F_INT, 0, INT64_MAX },
-	[H_TOTAL_FAILURES] = { "total_failures", F_INT, 0, INT64_MAX },
-	[H_TOTAL_IGNORED] = { "total_ignored", F_INT, 0, INT64_MAX },
-	[H_TOTAL_REJECTED] = { "total_rejected", F_INT, 0, INT64_MAX },
-	[H_TOTAL_TIMEOUTS] = { "total_timeouts", F_INT, 0, INT64_MAX },
-	[H_TOTAL_SLOW] = { "total_slow", F_INT, 0, INT64_MAX },
-	[H_TOTAL_OPENS] = { "total_opens", F_INT, 0, INT64_MAX },
-	[H_TOTAL_TIMED_CALLS] = { "total_timed_calls", F_INT, 0, INT64_MAX },
-	[H_TOTAL_DURATION] = { "total_duration", F_INT, 0, INT64_MAX },
+	[H_TOTAL_CALLS] = { "total_calls", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_SUCCESSES] = { "total_successes", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_FAILURES] = { "total_failures", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_IGNORED] = { "total_ignored", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_REJECTED] = { "total_rejected", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_TIMEOUTS] = { "total_timeouts", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_SLOW] = { "total_slow", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_OPENS] = { "total_opens", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_TIMED_CALLS] = { "total_timed_calls", F_INT, 0, COUNT_MAX_LUA },
+	[H_TOTAL_DURATION] = { "total_duration", F_INT, 0, COUNT_MAX_LUA },
 	[H_WINDOW] = { "window", F_WINDOW, 0, 0 },
 	[H_FAILURE_THRESHOLD] = { "failure_threshold", F_INT, 0, UINT32_MAX },
 	[H_SUCCESS_THRESHOLD] = { "success_threshold", F_INT, 0, UINT32_MAX },
