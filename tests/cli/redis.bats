@@ -57,6 +57,8 @@ server_ms() { rcli time | awk 'NR == 1 { s = $1 } NR == 2 { printf "%.0f\n", s *
 ms() { awk '{ printf "%.0f\n", $1 * 1000 }' /proc/uptime; }
 
 # ---- hosts: each a pid namespace (with its own /proc) whose init is a sleep
+# that never ends by itself (teardown kills it by PID), so that a slow machine
+# keeps its hosts for the whole test
 
 hosts_need() {
 	command -v nsenter >/dev/null || skip "nsenter is not installed (util-linux)"
@@ -69,7 +71,7 @@ host_start() {
 	local u
 	# Not a job of the test's shell, so that a test's `wait` does not wait for it.
 	(
-		unshare --pid --fork --mount-proc sleep 60 </dev/null >/dev/null 2>&1 3>&- &
+		unshare --pid --fork --mount-proc sleep infinity </dev/null >/dev/null 2>&1 3>&- &
 		echo $! >"$BATS_TEST_TMPDIR/unshare$1"
 	)
 	u=$(cat "$BATS_TEST_TMPDIR/unshare$1")
