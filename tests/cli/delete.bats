@@ -77,7 +77,9 @@ setup() {
 	run --separate-stderr "$CBEXEC" delete -q a --db "$db"
 	[ "$status" -eq 125 ]
 	[ "$stderr" = "cbexec: $db: no state file: it does not exist yet (no call has written it); check the path (--db, CBEXEC_DB)" ]
-	[ ! -e "$db" ] && [ ! -e "$db-wal" ] && [ ! -e "$db-shm" ]
+	[ ! -e "$db" ]
+	[ ! -e "$db-wal" ]
+	[ ! -e "$db-shm" ]
 }
 
 @test "delete --help" {

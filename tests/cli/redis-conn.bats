@@ -368,9 +368,12 @@ every_command() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$(markers)" -eq 0 ]
-	# The calls whose requests were lost are not counted twice: one call
-	# before the stop, one after each of the two restarts of it.
-	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" -le 4 ]
+	# The calls whose requests were lost are not counted: total_calls counts
+	# the records, and each call made while the server was stopped lost its
+	# admit, ran unprotected and sent no record (an admit the resumed server
+	# ran late counts nothing). That leaves one call before the stop and one
+	# after each of the two restarts of it.
+	[ "$(redis_cli -- HGET 'cbexec:{a}' total_calls)" -eq 3 ]
 }
 
 @test "Redis restarted during a call: the command's status kept, no marker, the next call counted" {

@@ -41,6 +41,20 @@ teardown() {
 
 rcli() { redis-cli -s "$RSOCK" "$@"; }
 
+# conns: the connections the server has accepted, the one that asks included.
+conns() { rcli info stats | awk -F: '/^total_connections_received:/ { print $2 + 0 }'; }
+
+# dropped_and_replaced BEFORE: since conns printed BEFORE, the call made
+# exactly two connections (conns's own is the third): its first, which the
+# server closed as idle, and the one that replaced it. A call the server
+# leaves alone makes one, so a drop that did not happen fails here.
+dropped_and_replaced() {
+	local after
+	after=$(conns)
+	echo "connections: $1 -> $after"
+	[ $((after - $1)) -eq 3 ]
+}
+
 # jfield NAME KEY: a field of status --json on the test's prefix.
 jfield() {
 	"$CBEXEC" status --json --db "$db" "$1" |
@@ -48,10 +62,13 @@ jfield() {
 }
 
 @test "an outcome is recorded after the server closed the idle connection (timeout 1)" {
+	local before
 	rcli config set timeout 1
+	before=$(conns)
 	# The call holds a lease (max-concurrent) while the server drops the
 	# client that took it; record must come back on a new connection.
 	run --separate-stderr "$CBEXEC" --db "$db" -n idle --max-concurrent 2 -- sleep 3
+	dropped_and_replaced "$before"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$(jfield idle total_calls)" -eq 1 ]
@@ -64,8 +81,11 @@ jfield() {
 	[ "$(jfield probe state)" = open ]
 	# Once the open period is over, the next call is the probe.
 	wait_for 5 "$CBEXEC" check -q --db "$db" -n probe
+	local before
 	rcli config set timeout 1
+	before=$(conns)
 	run --separate-stderr "$CBEXEC" --db "$db" -n probe -- sh -c 'sleep 3'
+	dropped_and_replaced "$before"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" != *"not recorded"* ]]
 	[ "$(jfield probe state)" = closed ]

@@ -57,6 +57,8 @@ server_ms() { rcli time | awk 'NR == 1 { s = $1 } NR == 2 { printf "%.0f\n", s *
 ms() { awk '{ printf "%.0f\n", $1 * 1000 }' /proc/uptime; }
 
 # ---- hosts: each a pid namespace (with its own /proc) whose init is a sleep
+# that never ends by itself (teardown kills it by PID), so that a slow machine
+# keeps its hosts for the whole test
 
 hosts_need() {
 	command -v nsenter >/dev/null || skip "nsenter is not installed (util-linux)"
@@ -69,7 +71,7 @@ host_start() {
 	local u
 	# Not a job of the test's shell, so that a test's `wait` does not wait for it.
 	(
-		unshare --pid --fork --mount-proc sleep 60 </dev/null >/dev/null 2>&1 3>&- &
+		unshare --pid --fork --mount-proc sleep infinity </dev/null >/dev/null 2>&1 3>&- &
 		echo $! >"$BATS_TEST_TMPDIR/unshare$1"
 	)
 	u=$(cat "$BATS_TEST_TMPDIR/unshare$1")
@@ -217,7 +219,8 @@ sequence() {
 	local now retry
 	now=$(server_ms)
 	retry=$(hget a retry_at)
-	[ $((retry - now)) -le 3600000 ] && [ $((retry - now)) -gt 3590000 ]
+	[ $((retry - now)) -le 3600000 ]
+	[ $((retry - now)) -gt 3590000 ]
 	# A change made on the server is what status shows.
 	rcli hset "$pfx{a}" total_failures 41 >/dev/null
 	[ "$(field a total_failures)" = 41 ]
@@ -369,7 +372,8 @@ probe_killed() {
 	wait_for 5 test -s "$BATS_TEST_TMPDIR/k.pid"
 	c=$(child_of "$n")
 	cmd=$(child_of "$c")
-	[ -n "$c" ] && [ -n "$cmd" ]
+	[ -n "$c" ]
+	[ -n "$cmd" ]
 	kill -KILL "$c" "$cmd"
 	wait_for 5 gone "$c"
 	wait "$n" || true
@@ -405,7 +409,8 @@ probe_killed() {
 	score=$(rcli zscore "$pfx{k}:leases" "$member")
 	score=${score%.*}
 	echo "lease expires in $((score - now))ms"
-	[ $((score - now)) -le 62000 ] && [ $((score - now)) -gt 55000 ]
+	[ $((score - now)) -le 62000 ]
+	[ $((score - now)) -gt 55000 ]
 	run on 2 -n k -f 1 -r 1s -- false
 	[ "$status" -eq 75 ]
 	rcli zadd "$pfx{k}:leases" xx "$((now - 1))" "$member" >/dev/null
@@ -464,12 +469,15 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	[[ "$stderr" == *"closed -> open"* ]]
 	# Its hook hears the server's 4 s, not 10 minutes more.
 	wait_for 5 test -s "$out/retry_after"
-	[ "$(cat "$out/retry_after")" -ge 3 ] && [ "$(cat "$out/retry_after")" -le 4 ]
+	[ "$(cat "$out/retry_after")" -ge 3 ]
+	[ "$(cat "$out/retry_after")" -le 4 ]
 	now=$(server_ms)
 	retry=$(hget c retry_at)
 	echo "retry_at $retry, server now $now (before the call: $t0)"
-	[ "$retry" -ge $((t0 + 4000)) ] && [ "$retry" -le $((now + 4000)) ]
-	[ "$(hget c state_changed_at)" -ge "$t0" ] && [ "$(hget c state_changed_at)" -le "$now" ]
+	[ "$retry" -ge $((t0 + 4000)) ]
+	[ "$retry" -le $((now + 4000)) ]
+	[ "$(hget c state_changed_at)" -ge "$t0" ]
+	[ "$(hget c state_changed_at)" -le "$now" ]
 	# Every host reads the same retry time and history, the server's.
 	local json_real json_behind json_ahead
 	json_real=$(field c retry_at)
@@ -477,7 +485,8 @@ iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 	json_ahead=$(step +10m status --json --db "$db" c | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["retry_at"])')
 	echo "retry_at: $json_real / $json_behind / $json_ahead"
 	[ "$json_real" = "$(iso "$retry")" ]
-	[ "$json_behind" = "$json_real" ] && [ "$json_ahead" = "$json_real" ]
+	[ "$json_behind" = "$json_real" ]
+	[ "$json_ahead" = "$json_real" ]
 	[ "$(step +10m history --json --db "$db" c)" = "$(step -10m history --json --db "$db" c)" ]
 	# A host 10 minutes ahead is turned away, told the server's time left.
 	run --separate-stderr cb_step +10m -n c -f 1 -r 4s -- echo never
@@ -557,8 +566,10 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	n=$(redis_cli kill -- hget "$pfx{r}" total_calls)
 	echo "total_calls $n"
 	[ "$n" -ge "$before" ]
-	[ "$n" -ge "$clean" ] && [ "$n" -le "$total" ]
-	[ "$clean" -lt "$total" ] && [ "$clean" -gt 40 ]
+	[ "$n" -ge "$clean" ]
+	[ "$n" -le "$total" ]
+	[ "$clean" -lt "$total" ]
+	[ "$clean" -gt 40 ]
 	# A server gone (refused, closed) is no server that does not answer:
 	# nothing marked it down, and the calls after the restart were counted.
 	[ "$(cat "$out"/err.* | grep -c 'not tried')" -eq 0 ]
@@ -575,7 +586,8 @@ cmdstat() { redis_cli kill -- info commandstats | sed -n "s/^cmdstat_$1:calls=\(
 	eval=$(cmdstat eval)
 	evalsha=$(cmdstat evalsha)
 	echo "eval $eval, evalsha $evalsha"
-	[ "$eval" -ge 1 ] && [ "$evalsha" -gt "$eval" ]
+	[ "$eval" -ge 1 ]
+	[ "$evalsha" -gt "$eval" ]
 	run -0 cb -n r -f 100000 -- true
 	[ "$(cmdstat eval)" -eq "$eval" ]
 	[ "$(cmdstat evalsha)" -ge $((evalsha + 2)) ]

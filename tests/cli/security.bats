@@ -146,7 +146,9 @@ refused_but_runs() {
 	fi
 	refused_but_runs /dev/null
 	[[ "$stderr" == *"/dev/null: it is not a regular file"* ]]
-	[ ! -e /dev/null-journal ] && [ ! -e /dev/null-wal ] && [ ! -e /dev/null-shm ]
+	[ ! -e /dev/null-journal ]
+	[ ! -e /dev/null-wal ]
+	[ ! -e /dev/null-shm ]
 	[ -c /dev/null ]
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	refused_but_runs "$BATS_TEST_TMPDIR/fifo"
@@ -372,7 +374,8 @@ sane() {
 		edit "UPDATE breakers SET $e WHERE name = 'bad'"
 		run --separate-stderr "$CBEXEC" --db "$db" -n bad -- echo ran
 		sane
-		[ "$status" -eq 0 ] && [ "$output" = ran ]
+		[ "$status" -eq 0 ]
+		[ "$output" = ran ]
 		[[ "$stderr" == *"breaker bad: column "*"; running the command without the breaker" ]]
 		[ "${#stderr_lines[@]}" -eq 1 ]
 		run --separate-stderr "$CBEXEC" check --db "$db" -n bad
@@ -387,18 +390,22 @@ sane() {
 		run --separate-stderr "$CBEXEC" status --db "$db"
 		sane
 		[ "$status" -eq 3 ]
-		[ "${#lines[@]}" -eq 2 ] && [[ "${lines[1]}" == "good "* ]]
-		[ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"breaker bad: column"*"; skipped" ]]
+		[ "${#lines[@]}" -eq 2 ]
+		[[ "${lines[1]}" == "good "* ]]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"breaker bad: column"*"; skipped" ]]
 		run --separate-stderr "$CBEXEC" status --db "$db" bad good
 		[ "$status" -eq 3 ]
-		[ "${#lines[@]}" -eq 2 ] && [[ "${lines[1]}" == "good "* ]]
+		[ "${#lines[@]}" -eq 2 ]
+		[[ "${lines[1]}" == "good "* ]]
 		run --separate-stderr "$CBEXEC" status --json --db "$db"
 		[ "$status" -eq 3 ]
 		[ "$(echo "$output" | "$PY" -c 'import json,sys; print([b["name"] for b in json.load(sys.stdin)])')" = "['good']" ]
 		run --separate-stderr "$CBEXEC" metrics --db "$db"
 		sane
 		[ "$status" -eq 0 ]
-		[[ "$output" == *'name="good"'* ]] && [[ "$output" != *'name="bad"'* ]]
+		[[ "$output" == *'name="good"'* ]]
+		[[ "$output" != *'name="bad"'* ]]
 		[ -z "$(grep -E '^[^#].* -' <<<"$output")" ]
 		run --separate-stderr "$CBEXEC" reset --all --db "$db"
 		sane

@@ -116,7 +116,8 @@ nagios() {
 	touch "$BATS_TEST_TMPDIR/h.go"
 	wait
 	nagios a
-	[ "$word" = OK ] && [ "$text" = "0 open; 0 half-open; 1 closed" ]
+	[ "$word" = OK ]
+	[ "$text" = "0 open; 0 half-open; 1 closed" ]
 }
 
 @test "status --nagios: tripped and bypassed breakers, their reasons escaped, the list bounded" {
@@ -160,12 +161,14 @@ nagios() {
 	missing="$BATS_TEST_TMPDIR/nosuchdir/breakers.db"
 	run --separate-stderr "$CBEXEC" status --nagios --db "$missing"
 	[ "$status" -eq 3 ]
-	[ "${#lines[@]}" -eq 1 ] && [ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$stderr" ]
 	[[ "$output" == "CBEXEC UNKNOWN - $missing: no state file: "* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/nosuchdir" ]
 	# one line whatever the path holds
 	run --separate-stderr "$CBEXEC" status --nagios --db "$BATS_TEST_TMPDIR/a|b"$'\n''c/s.db'
-	[ "$status" -eq 3 ] && [ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "CBEXEC UNKNOWN - $BATS_TEST_TMPDIR/a\174b\012c/s.db: no state file: "* ]]
 	cb -n a -- true
 	nagios 'bad name'
@@ -178,12 +181,14 @@ nagios() {
 	[ "$word" = UNKNOWN ]
 	# a bad option is UNKNOWN even before --nagios, or with --nagios abbreviated
 	run --separate-stderr sub status --bogus --nag
-	[ "$status" -eq 3 ] && [ "$output" = "CBEXEC UNKNOWN - unknown option --bogus" ]
+	[ "$status" -eq 3 ]
+	[ "$output" = "CBEXEC UNKNOWN - unknown option --bogus" ]
 	nagios --json
 	[ "$word" = UNKNOWN ]
 	printf 'not a database at all, not even close to one\n%.0s' {1..100} >"$BATS_TEST_TMPDIR/junk.db"
 	run --separate-stderr "$CBEXEC" status --nagios --db "$BATS_TEST_TMPDIR/junk.db"
-	[ "$status" -eq 3 ] && [[ "$output" == "CBEXEC UNKNOWN - $BATS_TEST_TMPDIR/junk.db: "* ]]
+	[ "$status" -eq 3 ]
+	[[ "$output" == "CBEXEC UNKNOWN - $BATS_TEST_TMPDIR/junk.db: "* ]]
 }
 
 # widths FILE: the display width of each line, as a list
