@@ -245,7 +245,8 @@ man_literals() {
 		/^# \/etc\/systemd\/system\// { n = split($2, p, "/"); f = dir "/" p[n]; next }
 		/^@@$/ { f = ""; next }
 		f != "" { gsub("/usr/local/bin", bin); print > f }'
-	[ -f "$dir/upstream-sync.service" ] && [ -f "$dir/upstream-sync.timer" ]
+	[ -f "$dir/upstream-sync.service" ]
+	[ -f "$dir/upstream-sync.timer" ]
 	grep -qx 'SuccessExitStatus=75' "$dir/upstream-sync.service"
 	grep -q '^StateDirectory=' "$dir/upstream-sync.service"
 	run systemd-analyze verify "$dir/upstream-sync.service" "$dir/upstream-sync.timer"
