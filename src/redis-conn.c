@@ -53,19 +53,6 @@ struct redis_conn {
 	bool timed_out;	       /* a connection or request of this open timed out */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return STORE_ERR;
-}
-
 static struct timeval tv_ms(int64_t ms)
 {
 	struct timeval tv = { .tv_sec = (time_t)(ms / 1000),
@@ -250,7 +237,7 @@ static redisContext *connect_to(struct redis_conn *c, const char *host, int port
 		   : redisConnectWithTimeout(host, port, ct);
 	saved = errno;
 	if (!ctx) {
-		*rc = fail(err, errlen, "out of memory");
+		*rc = redis_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (ctx->err) {
@@ -259,7 +246,7 @@ static redisContext *connect_to(struct redis_conn *c, const char *host, int port
 		return NULL;
 	}
 	if (redisSetTimeout(ctx, tv_ms(c->u.timeout_ms)) != REDIS_OK) {
-		*rc = fail(err, errlen, "cannot set the timeout: %s", ctx->errstr);
+		*rc = redis_fail(err, errlen, "cannot set the timeout: %s", ctx->errstr);
 		redisFree(ctx);
 		return NULL;
 	}
@@ -283,8 +270,9 @@ static int refused(const redisReply *r, const char *what, char *err, size_t errl
 		snprintf(err, errlen, "%s: %.*s", what, (int)(r->len > 200 ? 200 : r->len), r->str);
 		return STORE_DOWN;
 	}
-	return fail(err, errlen, "%s refused: %.*s%s", what, (int)(r->len > 200 ? 200 : r->len),
-		    r->str, redis_conn_acl_hint(r->str, r->len));
+	return redis_fail(err, errlen, "%s refused: %.*s%s", what,
+			  (int)(r->len > 200 ? 200 : r->len), r->str,
+			  redis_conn_acl_hint(r->str, r->len));
 }
 
 /* AUTH and SELECT on a fresh connection to the server. */
@@ -360,7 +348,7 @@ static int sentinel_resolve(struct redis_conn *c, struct redis_endpoint *master,
 		if (!(ctx = connect_to(c, s->host, s->port, NULL, &one, why, sizeof(why)))) {
 			if (one == STORE_ERR) {
 				c->probing = false;
-				return fail(err, errlen, "%s", why);
+				return redis_fail(err, errlen, "%s", why);
 			}
 			continue;
 		}
@@ -423,32 +411,63 @@ static int check_master(struct redis_conn *c, const struct redis_endpoint *m, ch
 		   r->element[0]->type != REDIS_REPLY_STRING ||
 		   strcmp(r->element[0]->str, "master") != 0) {
 		/* A failover under way: the sentinel still names the old master. */
-		rc = fail(err, errlen,
-			  "%s:%d, named by the sentinels as master %s, is not a master (a "
-			  "failover in progress?)",
-			  m->host, m->port, c->u.master);
+		rc = redis_fail(err, errlen,
+				"%s:%d, named by the sentinels as master %s, is not a master (a "
+				"failover in progress?)",
+				m->host, m->port, c->u.master);
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+/* Connects c to its server (through Sentinel to the current primary, which
+ * must say it is one), authenticates and selects the db: 0 with c->ctx set,
+ * or redis_conn_open's codes with err and c->ctx NULL (nothing to free). */
+static int connect_server(struct redis_conn *c, char *err, size_t errlen)
+{
+	struct redis_endpoint m;
+	int rc = 0;
+
+	c->ctx = NULL;
+	switch (c->u.kind) {
+	case REDIS_TCP:
+		c->ctx = connect_to(c, c->u.server.host, c->u.server.port, NULL, &rc, err, errlen);
+		break;
+	case REDIS_UNIX:
+		c->ctx = connect_to(c, NULL, 0, c->u.path, &rc, err, errlen);
+		break;
+	case REDIS_SENTINEL:
+		if ((rc = sentinel_resolve(c, &m, err, errlen)) != 0)
+			break;
+		c->ctx = connect_to(c, m.host, m.port, NULL, &rc, err, errlen);
+		break;
+	}
+	if (c->ctx && (rc = handshake(c, err, errlen)) == 0 && c->u.kind == REDIS_SENTINEL)
+		rc = check_master(c, &m, err, errlen);
+	if (c->ctx && rc == 0)
+		return 0;
+	if (c->ctx)
+		redisFree(c->ctx);
+	c->ctx = NULL;
+	return rc ? rc : STORE_ERR;
 }
 
 int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const char *marker,
 		    char *err, size_t errlen)
 {
 	struct redis_conn *c;
-	struct redis_endpoint m;
 	int64_t age = 0;
 	int rc = 0;
 
 	*cp = NULL;
 	if (u->tls)
-		return fail(err, errlen, "TLS is not supported by this cbexec's hiredis");
+		return redis_fail(err, errlen, "TLS is not supported by this cbexec's hiredis");
 	c = xcalloc(1, sizeof(*c));
 	c->u = *u;
 	if (marker) {
 		if (strlen(marker) >= sizeof(c->marker)) {
 			redis_conn_close(c);
-			return fail(err, errlen, "the marker's path is too long");
+			return redis_fail(err, errlen, "the marker's path is too long");
 		}
 		snprintf(c->marker, sizeof(c->marker), "%s", marker);
 		if (marker_fresh(marker, &age, &c->marker_stale)) {
@@ -462,24 +481,7 @@ int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const cha
 			return STORE_DOWN;
 		}
 	}
-	switch (u->kind) {
-	case REDIS_TCP:
-		c->ctx = connect_to(c, u->server.host, u->server.port, NULL, &rc, err, errlen);
-		break;
-	case REDIS_UNIX:
-		c->ctx = connect_to(c, NULL, 0, u->path, &rc, err, errlen);
-		break;
-	case REDIS_SENTINEL:
-		if ((rc = sentinel_resolve(c, &m, err, errlen)) != 0)
-			break;
-		c->ctx = connect_to(c, m.host, m.port, NULL, &rc, err, errlen);
-		break;
-	}
-	if (!c->ctx)
-		goto bad;
-	if ((rc = handshake(c, err, errlen)) != 0)
-		goto bad;
-	if (u->kind == REDIS_SENTINEL && (rc = check_master(c, &m, err, errlen)) != 0)
+	if ((rc = connect_server(c, err, errlen)) != 0)
 		goto bad;
 	/* A request had its answer: the server is up. Without one (no AUTH, no
 	 * SELECT) the first script's reply says so. */
@@ -489,7 +491,7 @@ int redis_conn_open(struct redis_conn **cp, const struct redis_url *u, const cha
 	return 0;
 bad:
 	redis_conn_close(c);
-	return rc ? rc : STORE_ERR;
+	return rc;
 }
 
 void redis_conn_close(struct redis_conn *c)
@@ -636,7 +638,6 @@ int redis_conn_revive(struct redis_conn *c, char *err, size_t errlen)
 {
 	struct pollfd p = { .fd = c->ctx->fd, .events = POLLIN };
 	redisContext *old = c->ctx;
-	struct redis_endpoint m;
 	int n, rc = 0;
 
 	do
@@ -644,29 +645,11 @@ int redis_conn_revive(struct redis_conn *c, char *err, size_t errlen)
 	while (n < 0 && errno == EINTR);
 	if (n == 0 && c->ctx->err == 0)
 		return 0;
-	c->ctx = NULL;
-	switch (c->u.kind) {
-	case REDIS_TCP:
-		c->ctx = connect_to(c, c->u.server.host, c->u.server.port, NULL, &rc, err, errlen);
-		break;
-	case REDIS_UNIX:
-		c->ctx = connect_to(c, NULL, 0, c->u.path, &rc, err, errlen);
-		break;
-	case REDIS_SENTINEL:
-		if ((rc = sentinel_resolve(c, &m, err, errlen)) != 0)
-			break;
-		c->ctx = connect_to(c, m.host, m.port, NULL, &rc, err, errlen);
-		break;
-	}
-	if (c->ctx && (rc = handshake(c, err, errlen)) == 0 && c->u.kind == REDIS_SENTINEL)
-		rc = check_master(c, &m, err, errlen);
-	if (!c->ctx || rc != 0) {
+	if ((rc = connect_server(c, err, errlen)) != 0) {
 		/* The old context stays, so that what follows fails as on a
 		 * lost connection instead of meeting none. */
-		if (c->ctx)
-			redisFree(c->ctx);
 		c->ctx = old;
-		return rc ? rc : STORE_ERR;
+		return rc;
 	}
 	redisFree(old);
 	redis_conn_keepalive(c);

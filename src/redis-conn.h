@@ -45,6 +45,10 @@ struct redis_url {
  * Reads password_file= (which must not be readable by others). The parser
  * lives in redis-url.c, which needs no hiredis, so that the unit tests link
  * it alone. */
+/* Writes the message into err and returns -1 (STORE_ERR): the one way this
+ * module and redis-url.c fail. */
+int redis_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errlen);
 /* The "server down" marker for u beside the host's own state file local:
  * "redis-down-" + 16 hex digits of a hash of the server's address (host:port,

@@ -44,10 +44,7 @@
 /* struct sockaddr_un's sun_path holds 108 bytes with the terminating NUL. */
 #define UNIX_PATH_MAX	       107
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int redis_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -125,19 +122,20 @@ static int endpoint_parse(const char *s, size_t n, int defport, struct redis_end
 	enum parse_err why;
 
 	if (n == 0)
-		return fail(err, errlen, "no host (redis://HOST[:PORT])");
+		return redis_fail(err, errlen, "no host (redis://HOST[:PORT])");
 	if (*s == '[') {
 		const char *close = memchr(s, ']', n);
 
 		if (!close)
-			return fail(err, errlen,
-				    "an IPv6 address opened with [ is not closed with ]");
+			return redis_fail(err, errlen,
+					  "an IPv6 address opened with [ is not closed with ]");
 		hs = s + 1;
 		he = close;
 		bracketed = true;
 		if (close + 1 < end) {
 			if (close[1] != ':')
-				return fail(err, errlen, "text after the ] of an IPv6 address");
+				return redis_fail(err, errlen,
+						  "text after the ] of an IPv6 address");
 			colon = close + 1;
 		}
 	} else {
@@ -145,27 +143,29 @@ static int endpoint_parse(const char *s, size_t n, int defport, struct redis_end
 		he = colon ? colon : end;
 	}
 	if ((size_t)(he - hs) >= sizeof(e->host))
-		return fail(err, errlen, "the host name is longer than %zu characters",
-			    sizeof(e->host) - 1);
+		return redis_fail(err, errlen, "the host name is longer than %zu characters",
+				  sizeof(e->host) - 1);
 	memcpy(e->host, hs, (size_t)(he - hs));
 	e->host[he - hs] = '\0';
 	if (!host_ok(e->host, bracketed))
-		return fail(err, errlen,
-			    "the host is not a name or an address (an IPv6 address goes in [])");
+		return redis_fail(
+			err, errlen,
+			"the host is not a name or an address (an IPv6 address goes in [])");
 	e->port = defport;
 	if (colon) {
 		size_t pn = (size_t)(end - colon - 1);
 
 		if (pn == 0 || pn >= sizeof(port))
-			return fail(err, errlen, "the port after the : is missing or too long");
+			return redis_fail(err, errlen,
+					  "the port after the : is missing or too long");
 		memcpy(port, colon + 1, pn);
 		port[pn] = '\0';
 		/* Not quoted: "user:secret" with the @host forgotten puts the
 		 * password here. */
 		if (parse_number(port, 1, 65535, &v, &why) < 0)
-			return fail(err, errlen, "the port %s (1-65535)",
-				    why == PARSE_NOT_NUMBER ? "is not a number"
-							    : "is out of range");
+			return redis_fail(err, errlen, "the port %s (1-65535)",
+					  why == PARSE_NOT_NUMBER ? "is not a number"
+								  : "is out of range");
 		e->port = (int)v;
 	}
 	return 0;
@@ -177,9 +177,9 @@ static int db_parse(const char *s, struct redis_url *u, char *err, size_t errlen
 	enum parse_err why;
 
 	if (parse_number(s, 0, DB_MAX, &v, &why) < 0)
-		return fail(err, errlen, "the database %s",
-			    why == PARSE_NOT_NUMBER ? "is not a number (/0, /1, ...)"
-						    : "is out of range");
+		return redis_fail(err, errlen, "the database %s",
+				  why == PARSE_NOT_NUMBER ? "is not a number (/0, /1, ...)"
+							  : "is out of range");
 	u->db = (int)v;
 	return 0;
 }
@@ -191,18 +191,20 @@ static int password_line(const char *buf, size_t n, const char *path, struct red
 	size_t len = strcspn(buf, "\n");
 
 	if (memchr(buf, '\0', n))
-		return fail(err, errlen, "password_file=%s: holds a NUL byte", path);
+		return redis_fail(err, errlen, "password_file=%s: holds a NUL byte", path);
 	if (len < n && buf[len + 1] != '\0')
-		return fail(err, errlen,
-			    "password_file=%s: more than one line (the password is the only line)",
-			    path);
+		return redis_fail(
+			err, errlen,
+			"password_file=%s: more than one line (the password is the only line)",
+			path);
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
 	if (len == 0)
-		return fail(err, errlen, "password_file=%s: is empty", path);
+		return redis_fail(err, errlen, "password_file=%s: is empty", path);
 	if (len >= sizeof(u->password))
-		return fail(err, errlen, "password_file=%s: the password is longer than %zu bytes",
-			    path, sizeof(u->password) - 1);
+		return redis_fail(err, errlen,
+				  "password_file=%s: the password is longer than %zu bytes", path,
+				  sizeof(u->password) - 1);
 	memcpy(u->password, buf, len);
 	u->password[len] = '\0';
 	return 0;
@@ -223,30 +225,30 @@ static int password_file_read(const char *path, struct redis_url *u, char *err, 
 	/* O_NONBLOCK: a FIFO must not hang open(); a regular file ignores it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
+		return redis_fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
+		redis_fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
 		goto bad;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(err, errlen, "password_file=%s: not a regular file", path);
+		redis_fail(err, errlen, "password_file=%s: not a regular file", path);
 		goto bad;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		fail(err, errlen, "password_file=%s: owned by uid %ju, not by you or root", path,
-		     (uintmax_t)st.st_uid);
+		redis_fail(err, errlen, "password_file=%s: owned by uid %ju, not by you or root",
+			   path, (uintmax_t)st.st_uid);
 		goto bad;
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
-		fail(err, errlen, "password_file=%s: %s by %s; run chmod %s %s", path,
-		     st.st_mode & S_IROTH ? "readable" : "writable",
-		     st.st_mode & S_IWGRP ? "group or others" : "others",
-		     st.st_mode & S_IWGRP ? "g-w,o-rwx" : "o-rwx", path);
+		redis_fail(err, errlen, "password_file=%s: %s by %s; run chmod %s %s", path,
+			   st.st_mode & S_IROTH ? "readable" : "writable",
+			   st.st_mode & S_IWGRP ? "group or others" : "others",
+			   st.st_mode & S_IWGRP ? "g-w,o-rwx" : "o-rwx", path);
 		goto bad;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
-		fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
+		redis_fail(err, errlen, "password_file=%s: %s", path, strerror(errno));
 		goto bad;
 	}
 	close(fd);
@@ -292,8 +294,9 @@ static int option_find(const char *name, size_t n, enum redis_kind kind, char *e
 	for (int i = 0; i < OPT_N; i++)
 		if (strlen(opt_names[i]) == n && memcmp(opt_names[i], name, n) == 0) {
 			if (i == OPT_MASTER && kind != REDIS_SENTINEL)
-				return fail(err, errlen,
-					    "sentinelMasterId= belongs to redis-sentinel:// URLs");
+				return redis_fail(
+					err, errlen,
+					"sentinelMasterId= belongs to redis-sentinel:// URLs");
 			return i;
 		}
 	/* Quoted only if it could be an option's name: the rest of a password
@@ -302,7 +305,7 @@ static int option_find(const char *name, size_t n, enum redis_kind kind, char *e
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
 		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_') ||
 		    n > 32)
-			return fail(
+			return redis_fail(
 				err, errlen,
 				"an option that is not NAME=VALUE after the ? (a ?, & or # in a "
 				"password must be percent-encoded: %%3F, %%26, %%23)");
@@ -313,11 +316,11 @@ static int option_find(const char *name, size_t n, enum redis_kind kind, char *e
 		    suggest_consider(&sg, opt_names[i]))
 			best = opt_names[i];
 	if (best)
-		return fail(err, errlen, "an unknown option; did you mean %s=?", best);
-	return fail(err, errlen,
-		    "an unknown option (known: db, prefix, connect_timeout, timeout, user, "
-		    "password, password_file%s)",
-		    kind == REDIS_SENTINEL ? ", sentinelMasterId" : "");
+		return redis_fail(err, errlen, "an unknown option; did you mean %s=?", best);
+	return redis_fail(err, errlen,
+			  "an unknown option (known: db, prefix, connect_timeout, timeout, user, "
+			  "password, password_file%s)",
+			  kind == REDIS_SENTINEL ? ", sentinelMasterId" : "");
 }
 
 static bool name_chars_ok(const char *s)
@@ -349,27 +352,27 @@ static int option_set(struct redis_url *u, struct seen *sn, enum opt o, const ch
 	switch (o) {
 	case OPT_DB:
 		if (sn->db_in_path)
-			return fail(err, errlen, "the database is given twice (/N and db=)");
+			return redis_fail(err, errlen, "the database is given twice (/N and db=)");
 		return db_parse(v, u, err, errlen);
 	case OPT_PREFIX:
 		/* The keys of one breaker share the hash tag {NAME} after the
 		 * prefix: a brace in the prefix would become the tag. */
 		for (const char *p = v; *p; p++)
 			if (*p == '{' || *p == '}' || (unsigned char)*p <= ' ' || *p == 0x7f)
-				return fail(
+				return redis_fail(
 					err, errlen,
 					"prefix= holds a brace, a space or a control character");
 		if (strlen(v) >= sizeof(u->prefix))
-			return fail(err, errlen, "prefix= is longer than %zu characters",
-				    sizeof(u->prefix) - 1);
+			return redis_fail(err, errlen, "prefix= is longer than %zu characters",
+					  sizeof(u->prefix) - 1);
 		snprintf(u->prefix, sizeof(u->prefix), "%s", v);
 		return 0;
 	case OPT_CONNECT_TIMEOUT:
 	case OPT_TIMEOUT:
 		if (parse_duration(v, 1, o == OPT_TIMEOUT ? TIMEOUT_MAX_MS : CONNECT_TIMEOUT_MAX_MS,
 				   &ms, &why) < 0)
-			return fail(err, errlen, "%s= %s (1ms to %s)", opt_names[o],
-				    parse_strerror(why), o == OPT_TIMEOUT ? "10m" : "1m");
+			return redis_fail(err, errlen, "%s= %s (1ms to %s)", opt_names[o],
+					  parse_strerror(why), o == OPT_TIMEOUT ? "10m" : "1m");
 		if (o == OPT_TIMEOUT)
 			u->timeout_ms = ms;
 		else
@@ -377,28 +380,29 @@ static int option_set(struct redis_url *u, struct seen *sn, enum opt o, const ch
 		return 0;
 	case OPT_USER:
 		if (sn->info_user)
-			return fail(err, errlen,
-				    "the user is given twice (before the host and user=)");
+			return redis_fail(err, errlen,
+					  "the user is given twice (before the host and user=)");
 		if (strlen(v) >= sizeof(u->user) || !name_chars_ok(v))
-			return fail(err, errlen, "user= is not a Redis user name");
+			return redis_fail(err, errlen, "user= is not a Redis user name");
 		snprintf(u->user, sizeof(u->user), "%s", v);
 		return 0;
 	case OPT_PASSWORD:
 		if (strlen(v) >= sizeof(u->password))
-			return fail(err, errlen, "password= is longer than %zu bytes",
-				    sizeof(u->password) - 1);
+			return redis_fail(err, errlen, "password= is longer than %zu bytes",
+					  sizeof(u->password) - 1);
 		snprintf(u->password, sizeof(u->password), "%s", v);
 		return 0;
 	case OPT_PASSWORD_FILE:
 		if (strlen(v) >= sizeof(sn->password_file))
-			return fail(err, errlen, "password_file= is too long");
+			return redis_fail(err, errlen, "password_file= is too long");
 		snprintf(sn->password_file, sizeof(sn->password_file), "%s", v);
 		return 0;
 	case OPT_MASTER:
 		if (strlen(v) >= sizeof(u->master) || !name_chars_ok(v))
-			return fail(err, errlen,
-				    "sentinelMasterId= is not a master name (letters, digits, . _ "
-				    "- :)");
+			return redis_fail(
+				err, errlen,
+				"sentinelMasterId= is not a master name (letters, digits, . _ "
+				"- :)");
 		snprintf(u->master, sizeof(u->master), "%s", v);
 		return 0;
 	case OPT_N:
@@ -419,27 +423,27 @@ static int options_parse(const char *q, struct redis_url *u, struct seen *sn, ch
 		int o;
 
 		if (n == 0)
-			return fail(err, errlen, "an empty option (&& or a trailing &)");
+			return redis_fail(err, errlen, "an empty option (&& or a trailing &)");
 		if ((o = option_find(q, kn, u->kind, err, errlen)) < 0)
 			return -1;
 		if (!eq)
-			return fail(err, errlen, "option %s has no value (%s=VALUE)", opt_names[o],
-				    opt_names[o]);
+			return redis_fail(err, errlen, "option %s has no value (%s=VALUE)",
+					  opt_names[o], opt_names[o]);
 		if (sn->opt[o])
-			return fail(err, errlen, "option %s= is given twice", opt_names[o]);
+			return redis_fail(err, errlen, "option %s= is given twice", opt_names[o]);
 		sn->opt[o] = true;
 		if (decode(eq + 1, n - kn - 1, value, sizeof(value)) < 0)
-			return fail(
+			return redis_fail(
 				err, errlen,
 				"option %s= is too long or holds a bad %%-escape (%%XX, not %%00)",
 				opt_names[o]);
 		if (!*value)
-			return fail(err, errlen, "option %s= is empty", opt_names[o]);
+			return redis_fail(err, errlen, "option %s= is empty", opt_names[o]);
 		if (option_set(u, sn, (enum opt)o, value, err, errlen) < 0)
 			return -1;
 		q += n;
 		if (*q == '&' && !*++q)
-			return fail(err, errlen, "an empty option (&& or a trailing &)");
+			return redis_fail(err, errlen, "an empty option (&& or a trailing &)");
 	}
 	return 0;
 }
@@ -452,24 +456,24 @@ static int userinfo_parse(const char *s, size_t n, struct redis_url *u, struct s
 	size_t un = colon ? (size_t)(colon - s) : n;
 
 	if (decode(s, un, u->user, sizeof(u->user)) < 0 || !name_chars_ok(u->user))
-		return fail(err, errlen, "the user before the @ is not a Redis user name");
+		return redis_fail(err, errlen, "the user before the @ is not a Redis user name");
 	sn->info_user = *u->user != '\0';
 	if (!colon) {
 		/* user@host: the password comes from password= or password_file=. */
 		if (!*u->user)
-			return fail(err, errlen,
-				    "nothing before the @ (USER@, USER:PASSWORD@ or "
-				    ":PASSWORD@)");
+			return redis_fail(err, errlen,
+					  "nothing before the @ (USER@, USER:PASSWORD@ or "
+					  ":PASSWORD@)");
 		return 0;
 	}
 	sn->info_password = true;
 	if (decode(colon + 1, n - (size_t)(colon - s) - 1, u->password, sizeof(u->password)) < 0)
-		return fail(err, errlen,
-			    "the password is longer than %zu bytes or holds a bad %%-escape "
-			    "(%%XX, not %%00)",
-			    sizeof(u->password) - 1);
+		return redis_fail(err, errlen,
+				  "the password is longer than %zu bytes or holds a bad %%-escape "
+				  "(%%XX, not %%00)",
+				  sizeof(u->password) - 1);
 	if (!*u->password)
-		return fail(err, errlen, "the password before the @ is empty");
+		return redis_fail(err, errlen, "the password before the @ is empty");
 	return 0;
 }
 
@@ -494,23 +498,24 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	/* Case-insensitive, as store_is_redis() judges the scheme (RFC 3986): a
 	 * location it sent here is never "not a Redis URL". */
 	if (strncasecmp(url, "rediss://", 9) == 0)
-		return fail(err, errlen,
-			    "rediss:// (TLS) is not supported: this cbexec's Redis client "
-			    "(hiredis) has no TLS; use a unix:// socket, a trusted network, or "
-			    "a TLS tunnel such as stunnel or spiped");
+		return redis_fail(
+			err, errlen,
+			"rediss:// (TLS) is not supported: this cbexec's Redis client "
+			"(hiredis) has no TLS; use a unix:// socket, a trusted network, or "
+			"a TLS tunnel such as stunnel or spiped");
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (strncasecmp(url, schemes[i].scheme, strlen(schemes[i].scheme)) == 0) {
 			u->kind = schemes[i].kind;
 			rest = url + strlen(schemes[i].scheme);
 		}
 	if (!rest)
-		return fail(err, errlen,
-			    "not a Redis URL (redis://, unix:// or redis-sentinel://)");
+		return redis_fail(err, errlen,
+				  "not a Redis URL (redis://, unix:// or redis-sentinel://)");
 
 	q = strchr(rest, '?');
 	end = q ? q : rest + strlen(rest);
 	if (strchr(rest, '#'))
-		return fail(err, errlen, "a # in the URL (percent-encode it as %%23)");
+		return redis_fail(err, errlen, "a # in the URL (percent-encode it as %%23)");
 	/* The user information ends at the last '@' before the query. */
 	at = NULL;
 	for (const char *p = rest; p < end; p++)
@@ -527,14 +532,15 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	if (u->kind == REDIS_UNIX) {
 		n = (size_t)(end - hosts);
 		if (n == 0 || *hosts != '/')
-			return fail(err, errlen,
-				    "unix:// takes an absolute path: unix:///run/redis/redis.sock");
+			return redis_fail(
+				err, errlen,
+				"unix:// takes an absolute path: unix:///run/redis/redis.sock");
 		if (decode(hosts, n, u->path, sizeof(u->path)) < 0)
-			return fail(err, errlen,
-				    "the socket path holds a bad %%-escape or is too long");
+			return redis_fail(err, errlen,
+					  "the socket path holds a bad %%-escape or is too long");
 		if (strlen(u->path) > UNIX_PATH_MAX)
-			return fail(err, errlen, "the socket path is longer than %d bytes",
-				    UNIX_PATH_MAX);
+			return redis_fail(err, errlen, "the socket path is longer than %d bytes",
+					  UNIX_PATH_MAX);
 	} else {
 		const char *h;
 
@@ -549,16 +555,17 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 				hn = (size_t)(slash - h);
 			if (u->kind == REDIS_TCP) {
 				if (h + hn < slash)
-					return fail(err, errlen,
-						    "several hosts are for redis-sentinel:// URLs");
+					return redis_fail(
+						err, errlen,
+						"several hosts are for redis-sentinel:// URLs");
 				if (endpoint_parse(h, hn, DEFAULT_PORT, &u->server, err, errlen) <
 				    0)
 					return -1;
 				break;
 			}
 			if (u->nsentinels == REDIS_SENTINELS_MAX)
-				return fail(err, errlen, "more than %d sentinels",
-					    REDIS_SENTINELS_MAX);
+				return redis_fail(err, errlen, "more than %d sentinels",
+						  REDIS_SENTINELS_MAX);
 			if (endpoint_parse(h, hn, DEFAULT_SENTINEL_PORT,
 					   &u->sentinels[u->nsentinels], err, errlen) < 0)
 				return -1;
@@ -573,7 +580,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 
 			n = (size_t)(end - slash - 1);
 			if (n >= sizeof(db))
-				return fail(err, errlen, "the database after / is not a number");
+				return redis_fail(err, errlen,
+						  "the database after / is not a number");
 			memcpy(db, slash + 1, n);
 			db[n] = '\0';
 			if (db_parse(db, u, err, errlen) < 0)
@@ -584,25 +592,28 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	if (q && options_parse(q + 1, u, &sn, err, errlen) < 0)
 		return -1;
 	if (sn.info_password && sn.opt[OPT_PASSWORD])
-		return fail(err, errlen,
-			    "the password is given twice (before the host and password=)");
+		return redis_fail(err, errlen,
+				  "the password is given twice (before the host and password=)");
 	if (*sn.password_file) {
 		if (sn.info_password || sn.opt[OPT_PASSWORD])
-			return fail(err, errlen,
-				    "the password is given twice (in the URL and password_file=)");
+			return redis_fail(
+				err, errlen,
+				"the password is given twice (in the URL and password_file=)");
 		if (password_file_read(sn.password_file, u, err, errlen) < 0)
 			return -1;
 	}
 	if (*u->user && !*u->password)
 		/* The user is not quoted: "redis://SECRET@host" is a password
 		 * put where the user goes. */
-		return fail(err, errlen,
-			    "the user has no password: USER:PASSWORD@, password= or password_file= "
-			    "(a nopass user takes any)");
+		return redis_fail(
+			err, errlen,
+			"the user has no password: USER:PASSWORD@, password= or password_file= "
+			"(a nopass user takes any)");
 	if (u->kind == REDIS_SENTINEL && !*u->master)
-		return fail(err, errlen,
-			    "redis-sentinel:// needs ?sentinelMasterId=NAME, the master's name in "
-			    "the sentinels' configuration");
+		return redis_fail(
+			err, errlen,
+			"redis-sentinel:// needs ?sentinelMasterId=NAME, the master's name in "
+			"the sentinels' configuration");
 	return 0;
 }
 
