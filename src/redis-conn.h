@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REDIS_SENTINELS_MAX 8
+#define REDIS_SENTINELS_MAX	    8
+/* The ports a URL without one means: Redis's and Sentinel's own. */
+#define REDIS_DEFAULT_PORT	    6379
+#define REDIS_DEFAULT_SENTINEL_PORT 26379
 
 enum redis_kind {
 	REDIS_TCP,	/* redis://[[user]:password@]host[:port][/db][?options] */

@@ -32,8 +32,6 @@
  * back as a host or a port.
  */
 
-#define DEFAULT_PORT	       6379
-#define DEFAULT_SENTINEL_PORT  26379
 #define DEFAULT_PREFIX	       "cbexec:"
 #define CONNECT_TIMEOUT_MS     50
 #define TIMEOUT_MS	       500
@@ -558,15 +556,15 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 					return redis_fail(
 						err, errlen,
 						"several hosts are for redis-sentinel:// URLs");
-				if (endpoint_parse(h, hn, DEFAULT_PORT, &u->server, err, errlen) <
-				    0)
+				if (endpoint_parse(h, hn, REDIS_DEFAULT_PORT, &u->server, err,
+						   errlen) < 0)
 					return -1;
 				break;
 			}
 			if (u->nsentinels == REDIS_SENTINELS_MAX)
 				return redis_fail(err, errlen, "more than %d sentinels",
 						  REDIS_SENTINELS_MAX);
-			if (endpoint_parse(h, hn, DEFAULT_SENTINEL_PORT,
+			if (endpoint_parse(h, hn, REDIS_DEFAULT_SENTINEL_PORT,
 					   &u->sentinels[u->nsentinels], err, errlen) < 0)
 				return -1;
 			u->nsentinels++;

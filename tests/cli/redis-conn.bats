@@ -710,7 +710,7 @@ reads_a() {
 	[[ "$block" == *'password_file=$HOME/.cbexec-redis.pw'* ]]
 	# Only the server's address and the password differ from the README's; the
 	# dependency is a command that fails, so that the breaker has something to say.
-	block=${block//redis.internal:6379/127.0.0.1:$REDIS_PORT}
+	block=${block//redis.internal/127.0.0.1:$REDIS_PORT}
 	block=${block//the-password/s3cret}
 	block=${block//curl -fsS http:\/\/qdrant:6333\/healthz/false}
 	run env PATH="$(dirname "$CBEXEC"):$PATH" bash -c "cd \"\$HOME\"; $block"

@@ -29,8 +29,8 @@ static void refused(const char *url, const char *want, const char *secret)
 static void test_tcp(void)
 {
 	ok(parse("redis://127.0.0.1") == 0 && u.kind == REDIS_TCP &&
-		   strcmp(u.server.host, "127.0.0.1") == 0 && u.server.port == 6379 && u.db == 0 &&
-		   strcmp(u.prefix, "cbexec:") == 0 && u.connect_timeout_ms == 50 &&
+		   strcmp(u.server.host, "127.0.0.1") == 0 && u.server.port == REDIS_DEFAULT_PORT &&
+		   u.db == 0 && strcmp(u.prefix, "cbexec:") == 0 && u.connect_timeout_ms == 50 &&
 		   u.timeout_ms == 500 && !*u.user && !*u.password && !u.tls,
 	   "redis://127.0.0.1: the defaults");
 	ok(parse("redis://cache.example:6380/3") == 0 && u.server.port == 6380 && u.db == 3 &&
@@ -88,7 +88,8 @@ static void test_sentinel(void)
 {
 	ok(parse("redis-sentinel://s1,s2:26380,[::1]/2?sentinelMasterId=mymaster") == 0 &&
 		   u.kind == REDIS_SENTINEL && u.nsentinels == 3 &&
-		   strcmp(u.sentinels[0].host, "s1") == 0 && u.sentinels[0].port == 26379 &&
+		   strcmp(u.sentinels[0].host, "s1") == 0 &&
+		   u.sentinels[0].port == REDIS_DEFAULT_SENTINEL_PORT &&
 		   u.sentinels[1].port == 26380 && strcmp(u.sentinels[2].host, "::1") == 0 &&
 		   u.db == 2 && strcmp(u.master, "mymaster") == 0,
 	   "sentinels with and without ports, db, master");
@@ -173,7 +174,7 @@ static void test_password_file(void)
 		exit(1);
 	}
 	snprintf(f, sizeof(f), "%s/pw", dir);
-	snprintf(url, sizeof(url), "redis://app@h:6379/0?password_file=%s", f);
+	snprintf(url, sizeof(url), "redis://app@h:6380/0?password_file=%s", f);
 
 	write_file(f, "s3cret\n", 0600);
 	ok(parse(url) == 0 && strcmp(u.password, "s3cret") == 0 && strcmp(u.user, "app") == 0,
@@ -208,12 +209,12 @@ static void test_marker(void)
 	char a[256], b[256], c[256];
 	struct redis_url v;
 
-	parse("redis://10.0.0.1:6379/0");
+	parse("redis://10.0.0.1:6380/0");
 	redis_marker_path(&u, "/s/b.db", a, sizeof(a));
-	parse("redis://10.0.0.1:6379/5?timeout=1s");
+	parse("redis://10.0.0.1:6380/5?timeout=1s");
 	redis_marker_path(&u, "/s/b.db", b, sizeof(b));
 	v = u;
-	parse("redis://10.0.0.1:6380/0");
+	parse("redis://10.0.0.1:6381/0");
 	redis_marker_path(&u, "/s/b.db", c, sizeof(c));
 	ok(strncmp(a, "/s/redis-down-", 14) == 0 && strlen(a) == 14 + 16,
 	   "the marker is beside the local file: %s", a);
