@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "parse.h"
 
 static int64_t read_ms(clockid_t id)
 {
@@ -15,17 +16,6 @@ static int64_t read_ms(clockid_t id)
 	if (clock_gettime(id, &ts) != 0)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -47,7 +37,7 @@ static int64_t read_boot_id(void)
 	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	for (ssize_t i = 0; i < len && digits < 15; i++) {
-		if ((n = hex_digit(buf[i])) < 0)
+		if ((n = parse_hex_digit(buf[i])) < 0)
 			continue; /* the dashes */
 		id = id << 4 | (uint64_t)n;
 		digits++;

@@ -503,6 +503,17 @@ static bool name_char(unsigned char c)
 	       c == '.' || c == '_' || c == ':' || c == '-';
 }
 
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int name_check(const char *s, enum parse_err *err)
 {
 	/* strnlen: a huge argument is refused without walking all of it. */

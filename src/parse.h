@@ -54,6 +54,8 @@ int parse_bool(const char *s, bool *out, enum parse_err *err);
 int parse_signal(const char *s, int *out, enum parse_err *err);
 /* The name parse_signal() reads back, without SIG: TERM, RTMIN+2; else the number. */
 void signal_format(int sig, char *buf, size_t len);
+/* The value of a hex digit in either case, or -1 (boot ids, %XX in URLs). */
+int parse_hex_digit(char c);
 /* 1-128 characters of A-Z a-z 0-9 . _ : - */
 int name_check(const char *s, enum parse_err *err);
 

@@ -52,17 +52,6 @@ int redis_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into out (size len). -1: a bad escape, a NUL, or too long. */
 static int decode(const char *s, size_t n, char *out, size_t len)
 {
@@ -76,8 +65,8 @@ static int decode(const char *s, size_t n, char *out, size_t len)
 
 			if (i + 2 >= n)
 				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = parse_hex_digit(s[i + 1]);
+			lo = parse_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = (char)(hi * 16 + lo);

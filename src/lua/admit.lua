@@ -13,17 +13,12 @@ local limit = tonumber(ARGV[16])
 local recorded, waiting = ARGV[18] == '1', ARGV[19] == '1'
 local lease_ms, owner = tonumber(ARGV[20]), ARGV[21]
 
-local st, saved = load()
-if st == false then
-	return reply_missing('invalid', env, saved)
-end
 -- Made even by record's admission: its outcome must find the generation
 -- this decision stamped.
-local created = st == nil
-if created then
-	st = create(ARGV[1], set, env.now)
+local st, saved, created = load_for_call(set, env.now)
+if not st then
+	return reply_missing('invalid', env, saved)
 end
-saved = saved_of(set)
 
 -- record's admission: the work is done, no bulkhead to wait at.
 local dset = set

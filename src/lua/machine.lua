@@ -852,11 +852,8 @@ local function lease_parse(m)
 	return tonumber(id), probe == '1', tonumber(gen), owner
 end
 
--- Counts the live leases into st (expired ones are removed first); returns
--- the members, for a client that may free its own host's dead owners.
-local function count_leases(st, now)
-	redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', num(now))
-	local members = redis.call('ZRANGE', KEYS[2], 0, -1)
+-- Counts the leases members into st: every call, and the probes of its generation.
+local function count_members(st, members)
 	st.calls_inflight, st.probes_inflight = #members, 0
 	for _, m in ipairs(members) do
 		local _, probe, gen = lease_parse(m)
@@ -864,7 +861,30 @@ local function count_leases(st, now)
 			st.probes_inflight = st.probes_inflight + 1
 		end
 	end
+end
+
+-- Counts the live leases into st (expired ones are removed first); returns
+-- the members, for a client that may free its own host's dead owners.
+local function count_leases(st, now)
+	redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', num(now))
+	local members = redis.call('ZRANGE', KEYS[2], 0, -1)
+	count_members(st, members)
 	return members
+end
+
+-- The breaker of a call (admit, record): loaded, or made now with the call's
+-- settings, which are then the ones remembered. nil and the bad field for a
+-- hash that fails the checks.
+local function load_for_call(set, now)
+	local st, saved = load()
+	if st == false then
+		return nil, saved
+	end
+	local created = st == nil
+	if created then
+		st = create(ARGV[1], set, now)
+	end
+	return st, saved_of(set), created
 end
 
 -- Gives back lease id of owner; returns how many went.

@@ -10,11 +10,5 @@ if st == nil then
 	return reply_missing('notfound', env)
 end
 local members = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. num(env.now), '+inf')
-st.calls_inflight = #members
-for _, m in ipairs(members) do
-	local _, probe, gen = lease_parse(m)
-	if probe and gen == st.generation then
-		st.probes_inflight = st.probes_inflight + 1
-	end
-end
+count_members(st, members)
 return reply('ok', env, false, false, {}, nil, 0, st, saved, members)

@@ -11,15 +11,10 @@ local call = { outcome = tonumber(ARGV[18]), exit_code = tonumber(ARGV[19]),
 	generation = tonumber(ARGV[23]), timed = ARGV[24] == '1', duration = tonumber(ARGV[25]) }
 local lease, owner = tonumber(ARGV[26]), ARGV[27]
 
-local st, saved = load()
-if st == false then
+local st, saved, created = load_for_call(set, env.now)
+if not st then
 	return reply_missing('invalid', env, saved)
 end
-local created = st == nil
-if created then
-	st = create(ARGV[1], set, env.now)
-end
-saved = saved_of(set)
 if lease ~= 0 then
 	release_lease(lease, owner)
 	redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', num(env.now))

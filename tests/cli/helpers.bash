@@ -89,7 +89,7 @@ step() {
 }
 cb_step() { step "$1" --db "$db" "${@:2}"; }
 
-# Redis servers for the Redis tests, each the test's own: never port 6379,
+# Redis servers for the Redis tests, each the test's own: never Redis's well-known port,
 # never one started by anyone else, never stopped by name.
 #   redis_start [NAME] [ARG...]      a server on a unix socket (TCP off: port 0)
 #   redis_tcp_start [NAME] [ARG...]  a server on 127.0.0.1 and a free port
